@@ -1,0 +1,59 @@
+package cli
+
+import (
+	"context"
+	"errors"
+
+	cueerrors "cuelang.org/go/cue/errors"
+
+	"github.com/platformc/platformc/internal/eval"
+	"github.com/platformc/platformc/internal/load"
+	"github.com/platformc/platformc/internal/model"
+	"github.com/platformc/platformc/internal/render"
+)
+
+// compiled is the result of load → evaluate → render.
+type compiled struct {
+	root     string
+	platform *model.Platform
+	files    []render.File
+}
+
+// compile runs the pipeline every command shares on the clusters the
+// patterns select. Platform errors come back as *platformError.
+func compile(ctx context.Context, patterns []string, opts *commonFlags) (*compiled, error) {
+	lp, err := load.Load(load.Config{Patterns: patterns})
+	if err != nil {
+		root := ""
+		if lp != nil {
+			root = lp.Root
+		}
+		return nil, asPlatformError(err, root)
+	}
+	if len(lp.Clusters) == 0 {
+		return nil, &exitError{code: ExitPlatform, msg: "no clusters matched; a cluster is declared as clusters: <name>: {...} in a directory under clusters/"}
+	}
+	p, err := eval.Platform(ctx, lp, eval.Options{Workers: opts.workers})
+	if err != nil {
+		return nil, asPlatformError(err, lp.Root)
+	}
+	files, err := render.All(p)
+	if err != nil {
+		return nil, &exitError{code: ExitPlatform, msg: err.Error()}
+	}
+	return &compiled{root: lp.Root, platform: p, files: files}, nil
+}
+
+// asPlatformError keeps usage errors and cancellation as they are and
+// reports CUE errors with their positions.
+func asPlatformError(err error, root string) error {
+	var uerr *load.UsageError
+	if errors.As(err, &uerr) || errors.Is(err, context.Canceled) {
+		return err
+	}
+	var cerr cueerrors.Error
+	if errors.As(err, &cerr) {
+		return &platformError{root: root, err: err}
+	}
+	return &exitError{code: ExitPlatform, msg: err.Error()}
+}

@@ -1,0 +1,137 @@
+// Package cli holds platformc's commands: one file per command, each
+// parsing its flags and calling one function of the internal packages.
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+
+	"github.com/spf13/cobra"
+
+	"github.com/platformc/platformc/internal/diag"
+	"github.com/platformc/platformc/internal/load"
+)
+
+// Exit codes scripts can rely on.
+const (
+	ExitOK       = 0
+	ExitPlatform = 1 // the platform has errors (CUE, policy, conflicts), or writing failed
+	ExitUsage    = 2 // the command line is wrong
+	ExitDrift    = 3 // --check found the output out of date
+)
+
+// Main runs platformc on the process's arguments and returns its exit code.
+func Main() int {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	return Run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+}
+
+// Run runs platformc with args, writing data to stdout and messages to
+// stderr, and returns the exit code.
+func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	root := newRootCmd()
+	root.SetArgs(args)
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	cmd, err := root.ExecuteContextC(ctx)
+	return report(cmd, err, stderr)
+}
+
+func newRootCmd() *cobra.Command {
+	root := &cobra.Command{
+		Use:   "platformc",
+		Short: "Compile a Kubernetes platform written in CUE",
+		Long: `platformc compiles a platform written in CUE (clusters, bundles of Helm apps,
+defaults) into what ArgoCD deploys: the per-cluster Helm values of every app.
+
+It is run at the root of a platform repo: a CUE module with the directories
+schema/, platform/, bundles/ and clusters/.`,
+		Example: `  platformc vet                                   # check every cluster (pre-commit)
+  platformc build ./clusters/... -o out           # write the values of every cluster to out/
+  platformc build --check -o ../values-repo       # exit 3 if the values repo is out of date`,
+		SilenceErrors:     true,
+		SilenceUsage:      true,
+		CompletionOptions: cobra.CompletionOptions{HiddenDefaultCmd: true},
+	}
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageErr(err) })
+	root.AddCommand(newBuildCmd(), newVetCmd(), newVersionCmd())
+	return root
+}
+
+// platformError carries the errors found in a platform, reported with
+// their positions relative to the module root.
+type platformError struct {
+	root string
+	err  error
+}
+
+func (e *platformError) Error() string { return e.err.Error() }
+
+// exitError ends a command with a code and, if msg is set, a message.
+type exitError struct {
+	code int
+	msg  string
+}
+
+func (e *exitError) Error() string { return e.msg }
+
+type usageError struct{ err error }
+
+func (e *usageError) Error() string { return e.err.Error() }
+
+func usageErr(err error) error { return &usageError{err: err} }
+
+// report prints err the way its kind asks and returns the exit code.
+func report(cmd *cobra.Command, err error, stderr io.Writer) int {
+	if err == nil {
+		return ExitOK
+	}
+	var (
+		perr *platformError
+		xerr *exitError
+		uerr *usageError
+		lerr *load.UsageError
+	)
+	switch {
+	case errors.As(err, &perr):
+		diag.Print(stderr, perr.err, perr.root)
+		n := diag.Count(perr.err, perr.root)
+		fmt.Fprintf(stderr, "platformc: %d error%s\n", n, plural(n))
+		return ExitPlatform
+	case errors.As(err, &xerr):
+		if xerr.msg != "" {
+			fmt.Fprintf(stderr, "platformc: %s\n", xerr.msg)
+		}
+		return xerr.code
+	case errors.As(err, &lerr), errors.As(err, &uerr):
+		printUsageError(cmd, err, stderr)
+		return ExitUsage
+	case errors.Is(err, context.Canceled):
+		fmt.Fprintln(stderr, "platformc: interrupted; nothing was written")
+		return ExitPlatform
+	default:
+		// Errors cobra finds while parsing (unknown command, bad
+		// arguments) are usage errors; ours are all typed above.
+		printUsageError(cmd, err, stderr)
+		return ExitUsage
+	}
+}
+
+func printUsageError(cmd *cobra.Command, err error, stderr io.Writer) {
+	fmt.Fprintf(stderr, "platformc: %s\n", err)
+	if cmd != nil {
+		fmt.Fprintf(stderr, "Run '%s --help' for usage.\n", cmd.CommandPath())
+	}
+}
+
+func plural(n int) string {
+	if n == 1 {
+		return ""
+	}
+	return "s"
+}

@@ -1,0 +1,158 @@
+package eval
+
+import (
+	"slices"
+	"strings"
+
+	cueerrors "cuelang.org/go/cue/errors"
+	"cuelang.org/go/cue/token"
+
+	"github.com/platformc/platformc/internal/load"
+	"github.com/platformc/platformc/internal/model"
+)
+
+// check runs the checks that need the whole platform at once, which one
+// cluster's CUE cannot see: unique cluster names across files, unique app
+// names across bundles, one control plane per environment, and no two apps
+// of a cluster installing the same release in the same namespace.
+func check(p *model.Platform, dirs []*load.ClusterDir) error {
+	var errs cueerrors.Error
+	errs = cueerrors.Append(errs, uniqueClusters(dirs))
+	errs = cueerrors.Append(errs, uniqueApps(p.Bundles))
+	errs = cueerrors.Append(errs, controlPlanes(p.Defaults))
+	for _, c := range p.Clusters {
+		errs = cueerrors.Append(errs, releases(p, c))
+	}
+	if errs != nil {
+		return errs
+	}
+	return nil
+}
+
+func uniqueClusters(dirs []*load.ClusterDir) cueerrors.Error {
+	where := map[string][]token.Pos{}
+	for _, d := range dirs {
+		for _, c := range d.Declared {
+			where[c.Name] = append(where[c.Name], c.Pos)
+		}
+	}
+	var errs cueerrors.Error
+	for _, name := range sortedKeys(where) {
+		pos := where[name]
+		if len(pos) < 2 {
+			continue
+		}
+		for i, p := range pos {
+			others := slices.Delete(slices.Clone(pos), i, i+1)
+			errs = cueerrors.Append(errs, newError(p, others,
+				"cluster %q is declared in %d directories; cluster names are unique across the platform", name, len(pos)))
+		}
+	}
+	return errs
+}
+
+func uniqueApps(bundles map[string]*model.Bundle) cueerrors.Error {
+	owners := map[string][]*model.App{}
+	for _, b := range sortedKeys(bundles) {
+		for _, a := range sortedKeys(bundles[b].Apps) {
+			owners[a] = append(owners[a], bundles[b].Apps[a])
+		}
+	}
+	var errs cueerrors.Error
+	for _, name := range sortedKeys(owners) {
+		apps := owners[name]
+		if len(apps) < 2 {
+			continue
+		}
+		var names []string
+		var pos []token.Pos
+		for _, a := range apps {
+			names = append(names, quote(a.Bundle))
+			pos = append(pos, a.Pos)
+		}
+		errs = cueerrors.Append(errs, newError(pos[0], pos[1:],
+			"app %q is in bundles %s; an app belongs to one bundle (its values and ApplicationSet are keyed by app name)",
+			name, strings.Join(names, " and ")))
+	}
+	return errs
+}
+
+func controlPlanes(d model.Defaults) cueerrors.Error {
+	managers := map[string][]string{}
+	var errs cueerrors.Error
+	for _, cp := range sortedKeys(d.ControlPlanes) {
+		for _, env := range d.ControlPlanes[cp].Environments {
+			if _, ok := d.Environments[env]; !ok {
+				errs = cueerrors.Append(errs, newError(token.NoPos, nil,
+					"platform: control plane %q manages environment %q, which is not declared (environments: %s)",
+					cp, env, quoteAll(sortedKeys(d.Environments))))
+			}
+			managers[env] = append(managers[env], quote(cp))
+		}
+	}
+	for _, env := range sortedKeys(d.Environments) {
+		switch n := len(managers[env]); {
+		case n == 0:
+			errs = cueerrors.Append(errs, newError(token.NoPos, nil,
+				"platform: no control plane manages environment %q; add it to one controlPlanes.<name>.environments", env))
+		case n > 1:
+			errs = cueerrors.Append(errs, newError(token.NoPos, nil,
+				"platform: environment %q is managed by control planes %s; each environment has one", env, strings.Join(managers[env], " and ")))
+		}
+	}
+	return errs
+}
+
+func releases(p *model.Platform, c *model.Cluster) cueerrors.Error {
+	seen := map[string]*model.App{}
+	var errs cueerrors.Error
+	for _, a := range p.Apps(c) {
+		key := a.Namespace + "/" + a.ReleaseName
+		if prev, ok := seen[key]; ok {
+			errs = cueerrors.Append(errs, newError(c.Pos, []token.Pos{prev.Pos, a.Pos},
+				"cluster %q: apps %q (bundle %q) and %q (bundle %q) both install release %q in namespace %q",
+				c.Name, prev.Name, prev.Bundle, a.Name, a.Bundle, a.ReleaseName, a.Namespace))
+			continue
+		}
+		seen[key] = a
+	}
+	return errs
+}
+
+// platformError is an error found by Go rather than by CUE, shaped as a
+// CUE error so that it is reported with the same positions and order.
+type platformError struct {
+	pos    token.Pos
+	others []token.Pos
+	format string
+	args   []any
+}
+
+func newError(pos token.Pos, others []token.Pos, format string, args ...any) cueerrors.Error {
+	return &platformError{pos: pos, others: others, format: format, args: args}
+}
+
+func (e *platformError) Position() token.Pos         { return e.pos }
+func (e *platformError) InputPositions() []token.Pos { return e.others }
+func (e *platformError) Path() []string              { return nil }
+func (e *platformError) Msg() (string, []any)        { return e.format, e.args }
+func (e *platformError) Error() string               { return cueerrors.String(e) }
+
+func sortedKeys[M ~map[string]V, V any](m M) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}
+
+func quote(s string) string { return `"` + s + `"` }
+
+func quoteAll(ss []string) string {
+	q := make([]string, len(ss))
+	for i, s := range ss {
+		q[i] = quote(s)
+	}
+	return strings.Join(q, ", ")
+}

@@ -1,0 +1,347 @@
+// Package eval evaluates a loaded platform with CUE and checks it: the
+// defaults and bundles once, every cluster on its own in a pool of workers
+// (each with its own CUE context), then the checks that need the whole
+// platform at once. The result is a model.Platform; CUE values never leave
+// this package.
+package eval
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strings"
+
+	"cuelang.org/go/cue"
+	"cuelang.org/go/cue/build"
+	"cuelang.org/go/cue/cuecontext"
+	cueerrors "cuelang.org/go/cue/errors"
+	"cuelang.org/go/cue/token"
+
+	"github.com/platformc/platformc/internal/load"
+	"github.com/platformc/platformc/internal/model"
+)
+
+// Options tune evaluation.
+type Options struct {
+	// Workers is the number of clusters evaluated at once; 0 means GOMAXPROCS.
+	Workers int
+}
+
+// Platform evaluates and checks lp. Platform errors come back as one
+// cue/errors list holding every error found, with positions.
+func Platform(ctx context.Context, lp *load.Platform, opts Options) (*model.Platform, error) {
+	cctx := cuecontext.New()
+	p := &model.Platform{}
+	var errs cueerrors.Error
+
+	defaults, derr := decodeDefaults(cctx.BuildInstance(lp.Platform))
+	errs = cueerrors.Append(errs, derr)
+	p.Defaults = defaults
+
+	bundles, berr := decodeBundles(cctx.BuildInstance(lp.Bundles))
+	errs = cueerrors.Append(errs, berr)
+	p.Bundles = bundles
+	if errs != nil {
+		// Clusters built on broken defaults or bundles only repeat their errors.
+		return nil, errs
+	}
+
+	clusters, err := evalClusters(ctx, lp.Clusters, opts.Workers)
+	if err != nil {
+		return nil, err
+	}
+	p.Clusters = clusters
+	if err := check(p, lp.Clusters); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+func decodeDefaults(v cue.Value) (model.Defaults, cueerrors.Error) {
+	var d model.Defaults
+	if err := v.Err(); err != nil {
+		return d, cueerrors.Promote(err, "")
+	}
+	dv := v.LookupPath(cue.ParsePath("platform"))
+	if !dv.Exists() {
+		return d, cueerrors.Newf(v.Pos(), "package platform declares no platform field: write platform: schema.#Platform & {...}")
+	}
+	if err := dv.Validate(cue.Concrete(true)); err != nil {
+		return d, cueerrors.Promote(err, "")
+	}
+	if err := dv.Decode(&d); err != nil {
+		return d, cueerrors.Promote(err, "")
+	}
+	return d, nil
+}
+
+// decodeBundles decodes the bundles' metadata. Their values stay
+// unevaluated here: they depend on the cluster.
+func decodeBundles(v cue.Value) (map[string]*model.Bundle, cueerrors.Error) {
+	if err := v.Err(); err != nil {
+		return nil, cueerrors.Promote(err, "")
+	}
+	bv := v.LookupPath(cue.ParsePath("bundles"))
+	if !bv.Exists() {
+		return nil, cueerrors.Newf(v.Pos(), "package bundles declares no bundles field: write bundles: <name>: {...}")
+	}
+	iter, err := bv.Fields()
+	if err != nil {
+		return nil, cueerrors.Promote(err, "")
+	}
+	var errs cueerrors.Error
+	bundles := map[string]*model.Bundle{}
+	for iter.Next() {
+		name := iter.Selector().Unquoted()
+		b := &model.Bundle{Apps: map[string]*model.App{}}
+		if err := decodeMeta(iter.Value(), b, "apps"); err != nil {
+			errs = cueerrors.Append(errs, err)
+			continue
+		}
+		apps, err := iter.Value().LookupPath(cue.ParsePath("apps")).Fields()
+		if err != nil {
+			errs = cueerrors.Append(errs, cueerrors.Promote(err, ""))
+			continue
+		}
+		for apps.Next() {
+			a := &model.App{Bundle: name, Pos: apps.Value().Pos()}
+			if err := decodeMeta(apps.Value(), a, "values"); err != nil {
+				errs = cueerrors.Append(errs, err)
+				continue
+			}
+			b.Apps[a.Name] = a
+		}
+		bundles[name] = b
+	}
+	return bundles, errs
+}
+
+// decodeMeta checks that every field of v but skip is concrete and
+// decodes v into dst.
+func decodeMeta(v cue.Value, dst any, skip string) cueerrors.Error {
+	iter, err := v.Fields()
+	if err != nil {
+		return cueerrors.Promote(err, "")
+	}
+	var errs cueerrors.Error
+	for iter.Next() {
+		if iter.Selector().Unquoted() == skip {
+			continue
+		}
+		if err := iter.Value().Validate(cue.Concrete(true)); err != nil {
+			errs = cueerrors.Append(errs, cueerrors.Promote(err, ""))
+		}
+	}
+	if errs != nil {
+		return errs
+	}
+	if err := v.Decode(dst); err != nil {
+		return cueerrors.Promote(err, "")
+	}
+	return nil
+}
+
+// result is what a worker returns for one cluster directory.
+type result struct {
+	clusters []*model.Cluster
+	err      cueerrors.Error
+}
+
+// evalClusters evaluates every cluster directory in a bounded pool of
+// workers, each with its own CUE context (a context is not safe for
+// concurrent use), and merges the results in directory order.
+func evalClusters(ctx context.Context, dirs []*load.ClusterDir, workers int) ([]*model.Cluster, error) {
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	workers = min(workers, max(len(dirs), 1))
+	results := make([]result, len(dirs))
+	jobs := make(chan int)
+	done := make(chan struct{})
+	for range workers {
+		go func() {
+			defer func() { done <- struct{}{} }()
+			cctx := cuecontext.New()
+			for i := range jobs {
+				results[i] = evalDir(cctx, dirs[i])
+			}
+		}()
+	}
+	canceled := false
+	for i := range dirs {
+		if ctx.Err() != nil {
+			canceled = true
+			break
+		}
+		jobs <- i
+	}
+	close(jobs)
+	for range workers {
+		<-done
+	}
+	if canceled {
+		return nil, ctx.Err()
+	}
+	var clusters []*model.Cluster
+	var errs cueerrors.Error
+	for _, r := range results {
+		clusters = append(clusters, r.clusters...)
+		errs = cueerrors.Append(errs, r.err)
+	}
+	if errs != nil {
+		return nil, errs
+	}
+	slices.SortStableFunc(clusters, func(a, b *model.Cluster) int { return strings.Compare(a.Name, b.Name) })
+	return clusters, nil
+}
+
+// evalDir evaluates the clusters declared in one directory.
+func evalDir(cctx *cue.Context, dir *load.ClusterDir) result {
+	v := cctx.BuildInstance(dir.Instance)
+	clusters := v.LookupPath(cue.ParsePath("clusters"))
+	if !clusters.Exists() {
+		return result{err: cueerrors.Promote(v.Err(), "")}
+	}
+	var r result
+	for _, d := range dir.Declared {
+		cv := clusters.LookupPath(cue.MakePath(cue.Str(d.Name)))
+		c, err := evalCluster(cv)
+		if err != nil {
+			r.err = cueerrors.Append(r.err, locate(err, dir.Instance, d))
+			continue
+		}
+		c.Pos = d.Pos
+		r.clusters = append(r.clusters, c)
+	}
+	if r.err == nil && v.Err() != nil {
+		// An error outside the clusters, e.g. a stray top-level field.
+		r.err = cueerrors.Promote(v.Err(), "")
+	}
+	return r
+}
+
+// evalCluster checks that the cluster is complete and valid, the schema's
+// policy checks (hidden _checks fields) included, and decodes it.
+func evalCluster(cv cue.Value) (*model.Cluster, error) {
+	if err := cv.Validate(cue.Concrete(true), cue.Hidden(true)); err != nil {
+		return nil, err
+	}
+	c := &model.Cluster{}
+	if err := cv.Decode(c); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// locate gives each error of a cluster a position in the user's files when
+// CUE only knows the schema's: the deepest field on the error's path that
+// the cluster's files set, or else the cluster's declaration. An error
+// that CUE repeats along every reference to the broken field is kept once,
+// at its shortest path.
+func locate(err error, inst *build.Instance, d load.Declared) cueerrors.Error {
+	all := cueerrors.Errors(err)
+	slices.SortStableFunc(all, func(a, b cueerrors.Error) int { return len(a.Path()) - len(b.Path()) })
+	seen := map[string]bool{}
+	var out cueerrors.Error
+	for _, e := range all {
+		format, args := e.Msg()
+		msg := fmt.Sprintf(format, args...)
+		if seen[msg] || cascade(e.Path(), msg, len(all)) {
+			continue
+		}
+		seen[msg] = true
+		path := userPath(e.Path())
+		pos, depth := fieldPos(inst, path)
+		switch {
+		case !pos.IsValid() && !hasUserPos(e, inst, ""):
+			pos = d.Pos
+		case depth < len(path) && hasSourcePos(e):
+			// Only a parent field matched, and CUE knows where the value
+			// comes from (a bundle, say): that says more.
+			pos = token.NoPos
+		}
+		// CUE's own position wins over ours in the same file: it points at
+		// the value rather than the field.
+		if pos.IsValid() && !hasUserPos(e, inst, pos.Filename()) {
+			e = &located{e: e, pos: pos}
+		}
+		out = cueerrors.Append(out, e)
+	}
+	return out
+}
+
+// cascade reports whether an error only repeats another one along a
+// reference: one found through a definition such as #bundles, or a
+// cluster-level policy message (they name their cluster) surfacing in the
+// values that read the broken field.
+func cascade(path []string, msg string, errors int) bool {
+	if errors < 2 {
+		return false
+	}
+	if throughDefinition(path) {
+		return true
+	}
+	return len(path) > 2 && path[2] == "values" && strings.HasPrefix(msg, "cluster \"")
+}
+
+// throughDefinition reports whether the path goes through a definition
+// such as #bundles: such an error repeats one found on a regular field.
+func throughDefinition(path []string) bool {
+	return slices.ContainsFunc(path, func(s string) bool { return strings.HasPrefix(s, "#") })
+}
+
+// located is a CUE error with one more position, where the user can fix it.
+type located struct {
+	e   cueerrors.Error
+	pos token.Pos
+}
+
+func (l *located) Position() token.Pos  { return l.e.Position() }
+func (l *located) Path() []string       { return l.e.Path() }
+func (l *located) Msg() (string, []any) { return l.e.Msg() }
+func (l *located) Error() string        { return l.e.Error() }
+func (l *located) InputPositions() []token.Pos {
+	return append([]token.Pos{l.pos}, l.e.InputPositions()...)
+}
+
+// hasUserPos reports whether one of e's positions is in a file of the
+// cluster's own directory or of a directory between it and clusters/, and
+// in file if file is set.
+func hasUserPos(e cueerrors.Error, inst *build.Instance, file string) bool {
+	for _, p := range cueerrors.Positions(e) {
+		if (file == "" || p.Filename() == file) && isUserFile(inst, p.Filename()) {
+			return true
+		}
+	}
+	return false
+}
+
+// hasSourcePos reports whether e has a position outside the schema.
+func hasSourcePos(e cueerrors.Error) bool {
+	for _, p := range cueerrors.Positions(e) {
+		if !strings.Contains(filepath.ToSlash(p.Filename()), "/schema/") {
+			return true
+		}
+	}
+	return false
+}
+
+// userPath maps the path of an error to the field a user writes: a failed
+// policy check in _checks is about the env, bundles or values field.
+func userPath(path []string) []string {
+	if len(path) == 3 && path[0] == "clusters" && path[2] == "name" {
+		return path[:2] // the name is the label of the declaration
+	}
+	for i, sel := range path {
+		if sel == "_checks" {
+			out := slices.Clone(path[:i])
+			if i+1 < len(path) && (path[i+1] == "values" || path[i+1] == "env") {
+				return append(out, path[i+1])
+			}
+			return append(out, "bundles")
+		}
+	}
+	return path
+}

@@ -1,0 +1,160 @@
+// Package model holds the evaluated platform as Go values: what render reads.
+// The types mirror the CUE schema in schema/ (the source of truth); a test
+// decodes the reference platform into them and fails on unknown fields.
+package model
+
+import (
+	"slices"
+	"strings"
+
+	"cuelang.org/go/cue/token"
+)
+
+// Platform is a fully evaluated, checked platform.
+type Platform struct {
+	Defaults Defaults
+	// Bundles by name.
+	Bundles map[string]*Bundle
+	// Clusters sorted by name.
+	Clusters []*Cluster
+}
+
+// Defaults mirrors schema.#Platform.
+type Defaults struct {
+	Registry      string                  `json:"registry"`
+	ValuesRepo    ValuesRepo              `json:"valuesRepo"`
+	CatalogRepo   CatalogRepo             `json:"catalogRepo"`
+	ArgoCD        ArgoCD                  `json:"argocd"`
+	Environments  map[string]Environment  `json:"environments"`
+	ControlPlanes map[string]ControlPlane `json:"controlPlanes"`
+	Settings      map[string]any          `json:"settings"`
+}
+
+// ValuesRepo is the private repo the per-cluster values are written to.
+type ValuesRepo struct {
+	URL      string `json:"url"`
+	Revision string `json:"revision"`
+}
+
+// CatalogRepo is the service catalog of umbrella charts.
+type CatalogRepo struct {
+	URL string `json:"url"`
+}
+
+// ArgoCD mirrors schema.#ArgoCD.
+type ArgoCD struct {
+	Namespace  string     `json:"namespace"`
+	Project    string     `json:"project"`
+	SyncPolicy SyncPolicy `json:"syncPolicy"`
+}
+
+// SyncPolicy is the sync policy of generated Applications.
+type SyncPolicy struct {
+	Automated struct {
+		Prune    bool `json:"prune"`
+		SelfHeal bool `json:"selfHeal"`
+	} `json:"automated"`
+	CreateNamespace bool `json:"createNamespace"`
+}
+
+// Environment is a stage clusters belong to.
+type Environment struct {
+	Name   string `json:"name"`
+	Branch string `json:"branch"`
+}
+
+// ControlPlane is an ArgoCD instance managing some environments.
+type ControlPlane struct {
+	Name         string   `json:"name"`
+	Environments []string `json:"environments"`
+}
+
+// Bundle mirrors schema.#Bundle, without the apps' values (those are per
+// cluster).
+type Bundle struct {
+	Name        string          `json:"name"`
+	Description string          `json:"description"`
+	Version     string          `json:"version"`
+	Required    bool            `json:"required"`
+	Requires    []string        `json:"requires"`
+	Apps        map[string]*App `json:"apps"`
+}
+
+// App mirrors schema.#App, without values.
+type App struct {
+	Name        string `json:"name"`
+	Category    string `json:"category"`
+	Chart       string `json:"chart"`
+	Since       string `json:"since,omitempty"`
+	Namespace   string `json:"namespace"`
+	ReleaseName string `json:"releaseName"`
+	SyncWave    int    `json:"syncWave"`
+	// Bundle is the bundle that holds the app (not in CUE: the map key).
+	Bundle string `json:"-"`
+	// Pos is where the app is declared.
+	Pos token.Pos `json:"-"`
+}
+
+// Cluster mirrors schema.#Cluster.
+type Cluster struct {
+	Name             string               `json:"name"`
+	Env              string               `json:"env"`
+	VSphereNamespace string               `json:"vsphereNamespace"`
+	Server           string               `json:"server"`
+	Bundles          []string             `json:"bundles"`
+	Labels           map[string]string    `json:"labels"`
+	TKR              string               `json:"tkr"`
+	OSImage          string               `json:"osImage"`
+	Annotations      map[string]string    `json:"annotations"`
+	ControlPlane     ControlPlaneNodes    `json:"controlPlane"`
+	NodePools        map[string]*NodePool `json:"nodePools"`
+	Settings         map[string]any       `json:"settings"`
+	// Values are the final Helm values of each enabled app, by app name.
+	Values map[string]map[string]any `json:"values"`
+	// Pos is where the cluster is declared.
+	Pos token.Pos `json:"-"`
+}
+
+// ControlPlaneNodes is the TKC control plane topology.
+type ControlPlaneNodes struct {
+	Replicas     int    `json:"replicas"`
+	VMClass      string `json:"vmClass"`
+	StorageClass string `json:"storageClass"`
+	TKR          string `json:"tkr"`
+}
+
+// NodePool is a TKC worker node pool.
+type NodePool struct {
+	Name         string            `json:"name"`
+	Replicas     int               `json:"replicas"`
+	VMClass      string            `json:"vmClass"`
+	StorageClass string            `json:"storageClass"`
+	TKR          string            `json:"tkr"`
+	Labels       map[string]string `json:"labels"`
+	Taints       []Taint           `json:"taints"`
+	// Volumes maps a volume name to its size in GiB.
+	Volumes map[string]int `json:"volumes"`
+}
+
+// Taint is a node taint.
+type Taint struct {
+	Key    string `json:"key"`
+	Value  string `json:"value,omitempty"`
+	Effect string `json:"effect"`
+}
+
+// Apps returns the apps enabled on the cluster, sorted by name.
+func (p *Platform) Apps(c *Cluster) []*App {
+	var apps []*App
+	for _, b := range c.Bundles {
+		for _, a := range p.Bundles[b].Apps {
+			apps = append(apps, a)
+		}
+	}
+	sortApps(apps)
+	return apps
+}
+
+func sortApps(apps []*App) {
+	slices.SortFunc(apps, func(a, b *App) int { return strings.Compare(a.Name, b.Name) })
+}
