@@ -59,6 +59,9 @@ schema/, platform/, bundles/ and clusters/.`,
 		CompletionOptions: cobra.CompletionOptions{HiddenDefaultCmd: true},
 	}
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageErr(err) })
+	prof := registerProfileFlags(root)
+	root.PersistentPreRunE = func(*cobra.Command, []string) error { return prof.start() }
+	root.PersistentPostRunE = func(*cobra.Command, []string) error { return prof.stop() }
 	root.AddCommand(newBuildCmd(), newVetCmd(), newVersionCmd())
 	return root
 }

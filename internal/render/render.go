@@ -6,10 +6,13 @@ package render
 import (
 	"bytes"
 	"fmt"
+	"runtime"
 	"slices"
 	"strings"
+	"sync"
+	"sync/atomic"
 
-	"sigs.k8s.io/yaml"
+	"go.yaml.in/yaml/v3"
 
 	"github.com/platformc/platformc/internal/model"
 )
@@ -35,21 +38,38 @@ func All(p *model.Platform) ([]File, error) {
 	return files, nil
 }
 
-// document encodes v as a YAML document behind the generated header. Keys
-// are sorted (sigs.k8s.io/yaml goes through encoding/json, which sorts map
-// keys), so the bytes depend on the data alone.
+// document encodes v as a YAML document behind the generated header: keys
+// sorted (yaml.v3 sorts map keys), two-space indentation, sequences
+// indented under their key. The bytes depend on the data alone.
 func document(v any) ([]byte, error) {
-	y, err := yaml.Marshal(v)
-	if err != nil {
+	var b bytes.Buffer
+	b.WriteString(Header)
+	enc := yaml.NewEncoder(&b)
+	enc.SetIndent(2)
+	if err := enc.Encode(v); err != nil {
 		return nil, err
 	}
-	var b bytes.Buffer
-	b.Grow(len(Header) + len(y))
-	b.WriteString(Header)
-	b.Write(y)
+	if err := enc.Close(); err != nil {
+		return nil, err
+	}
 	return b.Bytes(), nil
 }
 
 func renderError(path string, err error) error {
 	return fmt.Errorf("render %s: %w", path, err)
+}
+
+// parallel calls f(0..n-1) on GOMAXPROCS goroutines. Rendering is pure, so
+// the only shared state is each call's own slot in the caller's results.
+func parallel(n int, f func(i int)) {
+	var wg sync.WaitGroup
+	next := atomic.Int64{}
+	for range min(runtime.GOMAXPROCS(0), n) {
+		wg.Go(func() {
+			for i := int(next.Add(1) - 1); i < n; i = int(next.Add(1) - 1) {
+				f(i)
+			}
+		})
+	}
+	wg.Wait()
 }

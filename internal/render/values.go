@@ -1,7 +1,9 @@
 package render
 
 import (
+	"errors"
 	"path"
+	"slices"
 
 	"github.com/platformc/platformc/internal/model"
 )
@@ -13,17 +15,24 @@ func ValuesPath(cluster string, a *model.App) string {
 }
 
 // Values renders the Helm values of every enabled app of every cluster.
+// Clusters are encoded in parallel; the result is in cluster order.
 func Values(p *model.Platform) ([]File, error) {
-	var files []File
-	for _, c := range p.Clusters {
+	perCluster := make([][]File, len(p.Clusters))
+	errs := make([]error, len(p.Clusters))
+	parallel(len(p.Clusters), func(i int) {
+		c := p.Clusters[i]
 		for _, a := range p.Apps(c) {
-			p := ValuesPath(c.Name, a)
+			path := ValuesPath(c.Name, a)
 			data, err := document(c.Values[a.Name])
 			if err != nil {
-				return nil, renderError(p, err)
+				errs[i] = renderError(path, err)
+				return
 			}
-			files = append(files, File{Path: p, Data: data})
+			perCluster[i] = append(perCluster[i], File{Path: path, Data: data})
 		}
+	})
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
 	}
-	return files, nil
+	return slices.Concat(perCluster...), nil
 }

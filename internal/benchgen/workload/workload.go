@@ -1,0 +1,228 @@
+// Package workload generates the baseline's synthetic platform as a
+// platformc CUE module (see ../shared/baseline/README.md): N clusters, six
+// bundles, 22 apps, a 30-line values document per app.
+package workload
+
+import (
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/platformc/platformc/schema"
+)
+
+// Bundles are the baseline's bundles and their apps, in its order.
+var Bundles = []struct {
+	Name string
+	Apps []string
+}{
+	{"core-basic", []string{"cert-manager", "external-dns", "ingress-nginx", "reloader"}},
+	{"security-basic", []string{"falco", "node-exporter", "kyverno", "otterize"}},
+	{"monitoring-basic", []string{"prometheus-crds", "victoria-metrics-cluster", "infrastructure-alerts", "victoria-metrics-agent"}},
+	{"monitoring-medium", []string{"victoria-metrics-operator", "grafana", "alertmanager"}},
+	{"storage-basic", []string{"velero", "csi-snapshotter", "minio"}},
+	{"finops-basic", []string{"opencost", "kubecost-exporter", "goldilocks", "vpa"}},
+}
+
+var envs = []string{"dev", "staging", "prod"}
+
+var optional = []string{"monitoring-basic", "monitoring-medium", "storage-basic", "finops-basic"}
+
+// ClusterName is the name of cluster i.
+func ClusterName(i int) string { return fmt.Sprintf("cluster-%05d", i) }
+
+// ClusterDir is the directory of cluster i, relative to the module root.
+func ClusterDir(i int) string {
+	return filepath.Join("clusters", envs[i%3], ClusterName(i))
+}
+
+// Write writes the module for n clusters into dir.
+func Write(dir string, n int) error {
+	files := map[string]string{
+		"cue.mod/module.cue":    "module: \"bench.local/platform\"\nlanguage: version: \"v0.17.0\"\n",
+		"platform/platform.cue": platformCUE,
+		"bundles/bundles.cue":   bundlesCUE(),
+		"clusters/clusters.cue": clustersCUE,
+	}
+	for _, env := range envs {
+		files[filepath.Join("clusters", env, "env.cue")] = fmt.Sprintf("package clusters\n\nclusters: [_]: env: %q\n", env)
+	}
+	for i := range n {
+		files[filepath.Join(ClusterDir(i), "cluster.cue")] = Cluster(i)
+	}
+	err := fs.WalkDir(schema.FS, ".", func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		data, err := fs.ReadFile(schema.FS, p)
+		files[filepath.Join("schema", p)] = string(data)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	for name, content := range files {
+		p := filepath.Join(dir, name)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			return err
+		}
+		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Cluster is the CUE file declaring cluster i, with the baseline's
+// per-app parameters as value overrides.
+func Cluster(i int) string {
+	var b strings.Builder
+	name := ClusterName(i)
+	bundles := []string{`"core-basic"`, `"security-basic"`}
+	for j, o := range optional {
+		if j == 0 || (i>>j)&1 == 1 {
+			bundles = append(bundles, fmt.Sprintf("%q", o))
+		}
+	}
+	enabled := map[string]bool{}
+	for _, bn := range bundles {
+		enabled[strings.Trim(bn, `"`)] = true
+	}
+	fmt.Fprintf(&b, "package clusters\n\nclusters: %q: {\n", name)
+	fmt.Fprintf(&b, "\tvsphereNamespace: \"ns-%05d\"\n", i)
+	fmt.Fprintf(&b, "\tserver:           \"https://10.%d.%d.%d:6443\"\n", i/65536%256, i/256%256, i%256)
+	fmt.Fprintf(&b, "\ttkr:              \"v1.29.4---vmware.3-fips.1-tkg.1\"\n")
+	fmt.Fprintf(&b, "\tbundles: [%s]\n", strings.Join(bundles, ", "))
+	fmt.Fprintf(&b, "\tsettings: {nodeType: \"platform\", configmapReloadTag: \"v0.11.0\"}\n")
+	fmt.Fprintf(&b, "\tvalues: {\n")
+	k := 0
+	for _, bundle := range Bundles {
+		for _, app := range bundle.Apps {
+			if enabled[bundle.Name] {
+				fmt.Fprintf(&b, "\t\t%q: %q: {image: tag: \"v1.%d.%d\", replicaCount: %d, resources: {requests: {cpu: \"%dm\", memory: \"%dMi\"}, limits: memory: \"%dMi\"}}\n",
+					app, app, i%7, k, 1+(i+k)%3, 100+10*(k%5), 128*(1+k%4), 128*(1+k%4))
+			}
+			k++
+		}
+	}
+	b.WriteString("\t}\n}\n")
+	return b.String()
+}
+
+const platformCUE = `package platform
+
+import "bench.local/platform/schema"
+
+platform: schema.#Platform & {
+	registry: "pullproxy.corp.local"
+	valuesRepo: url: "git@git.corp.local/platformteam/service-value-repo"
+	catalogRepo: url: "git@git.corp.local/mirror/kubernetes-service-catalog.git"
+	environments: {
+		dev: branch:     "development"
+		staging: branch: "development"
+		prod: branch:    "main"
+	}
+	controlPlanes: {
+		development: environments: ["dev", "staging"]
+		production: environments: ["prod"]
+	}
+	settings: {
+		registry: "pullproxy.corp.local"
+		nodeType: "platform"
+		configmapReloadTag: "v0.11.0"
+	}
+}
+`
+
+const clustersCUE = `package clusters
+
+import (
+	"bench.local/platform/bundles"
+	"bench.local/platform/platform"
+	"bench.local/platform/schema"
+)
+
+clusters: [Name=string]: C=(schema.#Cluster & {
+	name:      Name
+	#platform: platform.platform
+	#catalog:  bundles.bundles
+	#bundles: (bundles & {
+		#cluster: {
+			name:             C.name
+			env:              C.env
+			vsphereNamespace: C.vsphereNamespace
+			settings:         C.settings
+		}
+	}).bundles
+	controlPlane: {vmClass: "best-effort-small", storageClass: "vsan-default-storage-policy"}
+})
+`
+
+// bundlesCUE declares the bundles; every app shares the baseline's values
+// template, its per-cluster parameters left to the clusters.
+func bundlesCUE() string {
+	var b strings.Builder
+	b.WriteString(`package bundles
+
+import "bench.local/platform/schema"
+
+#cluster: {
+	name:             schema.#Name
+	env:              schema.#Name
+	vsphereNamespace: schema.#Name
+	settings:         schema.#Settings
+}
+
+bundles: [Name=string]: schema.#Bundle & {name: Name}
+
+// _app is the baseline's values document for one app.
+_app: {
+	#name:     string
+	#bundle:   string
+	category:  #bundle
+	chart:     "1.0.0"
+	namespace: #name
+	values: (#name): {
+		image: {
+			repository: "\(#cluster.settings.registry)/hub.docker.com/\(#name)/\(#name)"
+			tag:        string
+		}
+		replicaCount: int
+		clusterName:  #cluster.name
+		environment:  #cluster.env
+		resources: {
+			requests: {cpu: string, memory: string}
+			limits: memory: string
+		}
+		env: [{
+			name:  "CONFIG_RELOAD_IMAGE"
+			value: "\(#cluster.settings.registry)/ghcr.io/jimmidyson/configmap-reload:\(#cluster.settings.configmapReloadTag)"
+		}, {
+			name:  "CLUSTER"
+			value: #cluster.name
+		}]
+		tolerations: [{key: "nodetype", operator: "Equal", value: #cluster.settings.nodeType, effect: "NoSchedule"}]
+		affinity: nodeAffinity: requiredDuringSchedulingIgnoredDuringExecution: nodeSelectorTerms: [{
+			matchExpressions: [{key: "nodetype", operator: "In", values: [#cluster.settings.nodeType]}]
+		}]
+	}
+}
+`)
+	for i, bundle := range Bundles {
+		fmt.Fprintf(&b, "\nbundles: %q: {\n\tdescription: \"Bundle %s.\"\n\tversion: \"1.0.0\"\n", bundle.Name, bundle.Name)
+		if i < 2 {
+			b.WriteString("\trequired: true\n")
+		}
+		if bundle.Name == "monitoring-medium" {
+			b.WriteString("\trequires: [\"monitoring-basic\"]\n")
+		}
+		b.WriteString("\tapps: {\n")
+		for _, app := range bundle.Apps {
+			fmt.Fprintf(&b, "\t\t%q: _app & {#name: %q, #bundle: %q}\n", app, app, bundle.Name)
+		}
+		b.WriteString("\t}\n}\n")
+	}
+	return b.String()
+}
