@@ -40,6 +40,8 @@ func TestScripts(t *testing.T) {
 		RequireExplicitExec: true,
 		UpdateScripts:       *update,
 		Setup: func(env *testscript.Env) error {
+			// The build cache stays inside the script's work directory.
+			env.Setenv("PLATFORMC_CACHE", filepath.Join(env.WorkDir, ".cache"))
 			for _, own := range []string{"cue.mod", ".no-platform"} {
 				if _, err := os.Stat(filepath.Join(env.WorkDir, own)); err == nil {
 					return nil

@@ -50,11 +50,11 @@ or writing failed, 2 wrong command line, 3 --check found DIR out of date.`,
 
 func runBuild(cmd *cobra.Command, patterns []string, f *buildFlags) error {
 	start := time.Now()
-	c, err := compile(cmd.Context(), patterns, &f.commonFlags)
+	c, err := compile(cmd.Context(), cmd.ErrOrStderr(), patterns, &f.commonFlags)
 	if err != nil {
 		return err
 	}
-	plan, err := output.MakePlan(f.out, c.files)
+	plan, err := output.MakePlan(f.out, c.Files)
 	if err != nil {
 		return &exitError{code: ExitPlatform, msg: err.Error()}
 	}
@@ -65,7 +65,7 @@ func runBuild(cmd *cobra.Command, patterns []string, f *buildFlags) error {
 			return &exitError{code: ExitDrift, msg: fmt.Sprintf("%s is out of date: %d to add, %d to update, %d to remove; run platformc build -o %s", f.out, add, update, remove, f.out)}
 		}
 		if !f.quiet {
-			fmt.Fprintf(cmd.ErrOrStderr(), "%s is up to date: %d clusters, %d files\n", f.out, len(c.platform.Clusters), plan.Unchanged)
+			fmt.Fprintf(cmd.ErrOrStderr(), "%s is up to date: %d clusters, %d files\n", f.out, len(c.Platform.Clusters), plan.Unchanged)
 		}
 		return nil
 	}
@@ -73,8 +73,8 @@ func runBuild(cmd *cobra.Command, patterns []string, f *buildFlags) error {
 		return &exitError{code: ExitPlatform, msg: err.Error() + "; nothing was changed"}
 	}
 	if !f.quiet {
-		fmt.Fprintf(cmd.ErrOrStderr(), "built %d clusters into %s: %d files written, %d unchanged, %d removed in %s\n",
-			len(c.platform.Clusters), f.out, add+update, plan.Unchanged, remove, time.Since(start).Round(time.Millisecond))
+		fmt.Fprintf(cmd.ErrOrStderr(), "built %d clusters into %s: %d files written, %d unchanged, %d removed in %s (%d directories evaluated, %d from cache)\n",
+			len(c.Platform.Clusters), f.out, add+update, plan.Unchanged, remove, time.Since(start).Round(time.Millisecond), c.Evaluated, c.Cached)
 	}
 	return nil
 }

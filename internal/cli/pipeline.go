@@ -3,56 +3,66 @@ package cli
 import (
 	"context"
 	"errors"
+	"fmt"
+	"io"
 
 	cueerrors "cuelang.org/go/cue/errors"
 
-	"github.com/platformc/platformc/internal/eval"
+	"github.com/platformc/platformc/internal/cache"
 	"github.com/platformc/platformc/internal/load"
-	"github.com/platformc/platformc/internal/model"
-	"github.com/platformc/platformc/internal/render"
+	"github.com/platformc/platformc/internal/pipeline"
 )
 
-// compiled is the result of load → evaluate → render.
-type compiled struct {
-	root     string
-	platform *model.Platform
-	files    []render.File
+// compile runs load → evaluate → render on the clusters the patterns
+// select, through the build cache unless the flags turn it off. Platform
+// errors come back as *platformError.
+func compile(ctx context.Context, stderr io.Writer, patterns []string, f *commonFlags) (*pipeline.Result, error) {
+	opts := pipeline.Options{Patterns: patterns, Workers: f.workers}
+	if !f.noCache {
+		c, err := openCache(f.cacheDir)
+		if err != nil {
+			if !f.quiet {
+				fmt.Fprintf(stderr, "platformc: building without the cache: %v\n", err)
+			}
+		} else {
+			opts.Cache = c
+		}
+	}
+	res, err := pipeline.Run(ctx, opts)
+	if err != nil {
+		return nil, asPlatformError(err, res)
+	}
+	return res, nil
 }
 
-// compile runs the pipeline every command shares on the clusters the
-// patterns select. Platform errors come back as *platformError.
-func compile(ctx context.Context, patterns []string, opts *commonFlags) (*compiled, error) {
-	lp, err := load.Load(load.Config{Patterns: patterns})
-	if err != nil {
-		root := ""
-		if lp != nil {
-			root = lp.Root
+func openCache(dir string) (*cache.Cache, error) {
+	if dir == "" {
+		d, err := cache.DefaultDir()
+		if err != nil {
+			return nil, err
 		}
-		return nil, asPlatformError(err, root)
+		dir = d
 	}
-	if len(lp.Clusters) == 0 {
-		return nil, &exitError{code: ExitPlatform, msg: "no clusters matched; a cluster is declared as clusters: <name>: {...} in a directory under clusters/"}
-	}
-	p, err := eval.Platform(ctx, lp, eval.Options{Workers: opts.workers})
-	if err != nil {
-		return nil, asPlatformError(err, lp.Root)
-	}
-	files, err := render.All(p)
-	if err != nil {
-		return nil, &exitError{code: ExitPlatform, msg: err.Error()}
-	}
-	return &compiled{root: lp.Root, platform: p, files: files}, nil
+	return cache.Open(dir)
 }
 
 // asPlatformError keeps usage errors and cancellation as they are and
 // reports CUE errors with their positions.
-func asPlatformError(err error, root string) error {
+func asPlatformError(err error, res *pipeline.Result) error {
 	var uerr *load.UsageError
 	if errors.As(err, &uerr) || errors.Is(err, context.Canceled) {
 		return err
 	}
+	var none pipeline.ErrNoClusters
+	if errors.As(err, &none) {
+		return &exitError{code: ExitPlatform, msg: err.Error()}
+	}
 	var cerr cueerrors.Error
 	if errors.As(err, &cerr) {
+		root := ""
+		if res != nil {
+			root = res.Root
+		}
 		return &platformError{root: root, err: err}
 	}
 	return &exitError{code: ExitPlatform, msg: err.Error()}

@@ -27,12 +27,12 @@ Exit status: 0 clean, 1 errors in the platform, 2 wrong command line.`,
 		Example: `  platformc vet                          # every cluster, as in pre-commit
   platformc vet ./clusters/prod/...      # the production clusters`,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := compile(cmd.Context(), args, &f)
+			c, err := compile(cmd.Context(), cmd.ErrOrStderr(), args, &f)
 			if err != nil {
 				return err
 			}
 			if !f.quiet {
-				fmt.Fprintf(cmd.ErrOrStderr(), "vet: %d clusters ok, %d files\n", len(c.platform.Clusters), len(c.files))
+				fmt.Fprintf(cmd.ErrOrStderr(), "vet: %d clusters ok, %d files\n", len(c.Platform.Clusters), len(c.Files))
 			}
 			return nil
 		},

@@ -7,17 +7,16 @@ import (
 	cueerrors "cuelang.org/go/cue/errors"
 	"cuelang.org/go/cue/token"
 
-	"github.com/platformc/platformc/internal/load"
 	"github.com/platformc/platformc/internal/model"
 )
 
-// check runs the checks that need the whole platform at once, which one
+// Check runs the checks that need the whole platform at once, which one
 // cluster's CUE cannot see: unique cluster names across files, unique app
 // names across bundles, one control plane per environment, and no two apps
 // of a cluster installing the same release in the same namespace.
-func check(p *model.Platform, dirs []*load.ClusterDir) error {
+func Check(p *model.Platform) error {
 	var errs cueerrors.Error
-	errs = cueerrors.Append(errs, uniqueClusters(dirs))
+	errs = cueerrors.Append(errs, uniqueClusters(p.Clusters))
 	errs = cueerrors.Append(errs, uniqueApps(p.Bundles))
 	errs = cueerrors.Append(errs, controlPlanes(p.Defaults))
 	for _, c := range p.Clusters {
@@ -29,12 +28,10 @@ func check(p *model.Platform, dirs []*load.ClusterDir) error {
 	return nil
 }
 
-func uniqueClusters(dirs []*load.ClusterDir) cueerrors.Error {
+func uniqueClusters(clusters []*model.Cluster) cueerrors.Error {
 	where := map[string][]token.Pos{}
-	for _, d := range dirs {
-		for _, c := range d.Declared {
-			where[c.Name] = append(where[c.Name], c.Pos)
-		}
+	for _, c := range clusters {
+		where[c.Name] = append(where[c.Name], c.Pos)
 	}
 	var errs cueerrors.Error
 	for _, name := range sortedKeys(where) {

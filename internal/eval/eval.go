@@ -25,38 +25,58 @@ import (
 
 // Options tune evaluation.
 type Options struct {
-	// Workers is the number of clusters evaluated at once; 0 means GOMAXPROCS.
+	// Workers is the number of cluster directories evaluated at once; 0
+	// means GOMAXPROCS.
 	Workers int
+	// Progress, if set, is called after each directory with the number
+	// done and the total, from one goroutine at a time.
+	Progress func(done, total int)
 }
 
-// Platform evaluates and checks lp. Platform errors come back as one
-// cue/errors list holding every error found, with positions.
+// Platform evaluates and checks everything lp holds. Platform errors come
+// back as one cue/errors list holding every error found, with positions.
 func Platform(ctx context.Context, lp *load.Platform, opts Options) (*model.Platform, error) {
-	cctx := cuecontext.New()
-	p := &model.Platform{}
-	var errs cueerrors.Error
-
-	defaults, derr := decodeDefaults(cctx.BuildInstance(lp.Platform))
-	errs = cueerrors.Append(errs, derr)
-	p.Defaults = defaults
-
-	bundles, berr := decodeBundles(cctx.BuildInstance(lp.Bundles))
-	errs = cueerrors.Append(errs, berr)
-	p.Bundles = bundles
-	if errs != nil {
-		// Clusters built on broken defaults or bundles only repeat their errors.
-		return nil, errs
-	}
-
-	clusters, err := evalClusters(ctx, lp.Clusters, opts.Workers)
+	p, err := Defaults(lp)
 	if err != nil {
 		return nil, err
 	}
-	p.Clusters = clusters
-	if err := check(p, lp.Clusters); err != nil {
+	results, err := Clusters(ctx, lp.Clusters, opts)
+	if err != nil {
+		return nil, err
+	}
+	var errs cueerrors.Error
+	for _, r := range results {
+		p.Clusters = append(p.Clusters, r.Clusters...)
+		errs = cueerrors.Append(errs, r.Err)
+	}
+	if errs != nil {
+		return nil, errs
+	}
+	SortClusters(p.Clusters)
+	if err := Check(p); err != nil {
 		return nil, err
 	}
 	return p, nil
+}
+
+// Defaults evaluates the platform defaults and the bundles' metadata: a
+// platform without clusters yet.
+func Defaults(lp *load.Platform) (*model.Platform, error) {
+	cctx := cuecontext.New()
+	var errs cueerrors.Error
+	defaults, derr := decodeDefaults(cctx.BuildInstance(lp.Platform))
+	errs = cueerrors.Append(errs, derr)
+	bundles, berr := decodeBundles(cctx.BuildInstance(lp.Bundles))
+	errs = cueerrors.Append(errs, berr)
+	if errs != nil {
+		return nil, errs
+	}
+	return &model.Platform{Defaults: defaults, Bundles: bundles}, nil
+}
+
+// SortClusters sorts clusters by name, the order every output follows.
+func SortClusters(clusters []*model.Cluster) {
+	slices.SortStableFunc(clusters, func(a, b *model.Cluster) int { return strings.Compare(a.Name, b.Name) })
 }
 
 func decodeDefaults(v cue.Value) (model.Defaults, cueerrors.Error) {
@@ -143,83 +163,84 @@ func decodeMeta(v cue.Value, dst any, skip string) cueerrors.Error {
 	return nil
 }
 
-// result is what a worker returns for one cluster directory.
-type result struct {
-	clusters []*model.Cluster
-	err      cueerrors.Error
+// DirResult is the evaluation of one cluster directory: its clusters, or
+// the errors found in them.
+type DirResult struct {
+	Clusters []*model.Cluster
+	Err      cueerrors.Error
 }
 
-// evalClusters evaluates every cluster directory in a bounded pool of
-// workers, each directory in its own CUE context (a context is not safe
-// for concurrent use), and merges the results in directory order.
-func evalClusters(ctx context.Context, dirs []*load.ClusterDir, workers int) ([]*model.Cluster, error) {
+// Clusters evaluates every cluster directory in a bounded pool of workers,
+// each directory in its own CUE context (a context is not safe for
+// concurrent use), and returns the results in the order of dirs. The only
+// error is the context's.
+func Clusters(ctx context.Context, dirs []*load.ClusterDir, opts Options) ([]DirResult, error) {
+	workers := opts.Workers
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
 	}
 	workers = min(workers, max(len(dirs), 1))
-	results := make([]result, len(dirs))
+	results := make([]DirResult, len(dirs))
 	jobs := make(chan int)
-	done := make(chan struct{})
+	done := make(chan struct{}, len(dirs)) // buffered: workers never block on a canceled run
 	for range workers {
 		go func() {
-			defer func() { done <- struct{}{} }()
 			for i := range jobs {
 				// A fresh context per directory: a context keeps every
 				// value it built, and a growing heap costs more in garbage
 				// collection than rebuilding the imports does.
 				results[i] = evalDir(cuecontext.New(), dirs[i])
+				done <- struct{}{}
 			}
 		}()
 	}
-	canceled := false
-	for i := range dirs {
-		if ctx.Err() != nil {
-			canceled = true
-			break
+	go func() {
+		defer close(jobs)
+		for i := range dirs {
+			select {
+			case jobs <- i:
+			case <-ctx.Done():
+				return
+			}
 		}
-		jobs <- i
+	}()
+	for n := range dirs {
+		select {
+		case <-done:
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+		if opts.Progress != nil {
+			opts.Progress(n+1, len(dirs))
+		}
 	}
-	close(jobs)
-	for range workers {
-		<-done
-	}
-	if canceled {
-		return nil, ctx.Err()
-	}
-	var clusters []*model.Cluster
-	var errs cueerrors.Error
-	for _, r := range results {
-		clusters = append(clusters, r.clusters...)
-		errs = cueerrors.Append(errs, r.err)
-	}
-	if errs != nil {
-		return nil, errs
-	}
-	slices.SortStableFunc(clusters, func(a, b *model.Cluster) int { return strings.Compare(a.Name, b.Name) })
-	return clusters, nil
+	return results, nil
 }
 
 // evalDir evaluates the clusters declared in one directory.
-func evalDir(cctx *cue.Context, dir *load.ClusterDir) result {
+func evalDir(cctx *cue.Context, dir *load.ClusterDir) DirResult {
+	if len(dir.Declared) == 0 {
+		return DirResult{}
+	}
 	v := cctx.BuildInstance(dir.Instance)
 	clusters := v.LookupPath(cue.ParsePath("clusters"))
 	if !clusters.Exists() {
-		return result{err: cueerrors.Promote(v.Err(), "")}
+		return DirResult{Err: cueerrors.Promote(v.Err(), "")}
 	}
-	var r result
+	var r DirResult
 	for _, d := range dir.Declared {
 		cv := clusters.LookupPath(cue.MakePath(cue.Str(d.Name)))
 		c, err := evalCluster(cv)
 		if err != nil {
-			r.err = cueerrors.Append(r.err, locate(err, dir.Instance, d))
+			r.Err = cueerrors.Append(r.Err, locate(err, dir.Instance, d))
 			continue
 		}
 		c.Pos = d.Pos
-		r.clusters = append(r.clusters, c)
+		r.Clusters = append(r.Clusters, c)
 	}
-	if r.err == nil && v.Err() != nil {
+	if r.Err == nil && v.Err() != nil {
 		// An error outside the clusters, e.g. a stray top-level field.
-		r.err = cueerrors.Promote(v.Err(), "")
+		r.Err = cueerrors.Promote(v.Err(), "")
 	}
 	return r
 }

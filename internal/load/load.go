@@ -1,10 +1,9 @@
-// Package load finds a platform's CUE module and loads, with cue/load, the
-// packages a build needs: the platform defaults, the bundles and the
-// cluster directories the user's patterns select.
+// Package load finds a platform's CUE module, the cluster directories the
+// user's patterns select and the inputs each depends on (Scan), and loads,
+// with cue/load, the packages a build evaluates (Load).
 package load
 
 import (
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -28,18 +27,6 @@ const (
 	ClustersDir = "clusters"
 )
 
-// Config says where and what to load.
-type Config struct {
-	// Dir is the directory patterns are relative to; the module root is
-	// found from it. Empty means the current directory.
-	Dir string
-	// Patterns select cluster directories, as cue and go do: ./clusters/...,
-	// ./clusters/prod/..., ./clusters/dev/alpha. Empty means DefaultPattern.
-	Patterns []string
-	// Overlay replaces or adds files by absolute path (tests, fuzzing).
-	Overlay map[string]cueload.Source
-}
-
 // Platform is what a build evaluates: the parsed instances, not yet
 // evaluated.
 type Platform struct {
@@ -47,8 +34,7 @@ type Platform struct {
 	Root     string
 	Platform *build.Instance
 	Bundles  *build.Instance
-	// Clusters are the selected cluster directories that declare clusters,
-	// sorted by directory.
+	// Clusters are the loaded cluster directories, in the order asked for.
 	Clusters []*ClusterDir
 }
 
@@ -57,7 +43,7 @@ type Platform struct {
 type ClusterDir struct {
 	Instance *build.Instance
 	// Declared are the clusters declared in files of this directory (not of
-	// its parents), sorted by name.
+	// its parents), sorted by name; none for a directory of defaults.
 	Declared []Declared
 }
 
@@ -73,42 +59,24 @@ type UsageError struct{ Msg string }
 
 func (e *UsageError) Error() string { return e.Msg }
 
-// Load loads the platform for the given patterns. A platform error is
-// returned as a cue/errors list with positions, with a Platform that has
-// only Root set; a bad pattern as *UsageError.
-func Load(cfg Config) (*Platform, error) {
-	dir := cfg.Dir
-	if dir == "" {
-		wd, err := os.Getwd()
-		if err != nil {
-			return nil, err
-		}
-		dir = wd
-	}
-	dir, err := filepath.Abs(dir)
-	if err != nil {
-		return nil, err
-	}
-	root, err := moduleRoot(dir, cfg.Overlay)
-	if err != nil {
-		return nil, err
-	}
-	patterns := cfg.Patterns
-	if len(patterns) == 0 {
-		patterns = []string{DefaultPattern}
-	}
-	args, err := clusterArgs(root, dir, patterns, cfg.Overlay)
-	if err != nil {
-		return nil, err
-	}
-	fixed := []string{"./" + PlatformDir, "./" + BundlesDir}
+// Load loads, with cue/load, the platform defaults, the bundles and the
+// given cluster directories (absolute, as Scan finds them) of the module at
+// root. A platform error is returned as a cue/errors list with positions.
+func Load(root string, dirs []string) (*Platform, error) {
 	for _, d := range []string{PlatformDir, BundlesDir} {
-		if !isDir(filepath.Join(root, d), cfg.Overlay) {
+		if fi, err := os.Stat(filepath.Join(root, d)); err != nil || !fi.IsDir() {
 			return nil, fmt.Errorf("%s: no %s/ directory: a platform module has platform/, bundles/ and clusters/ (platformc init makes one)", root, d)
 		}
 	}
-	lcfg := &cueload.Config{Dir: root, ModuleRoot: root, Overlay: cfg.Overlay}
-	insts := cueload.Instances(append(fixed, args...), lcfg)
+	args := []string{"./" + PlatformDir, "./" + BundlesDir}
+	for _, d := range dirs {
+		r, err := filepath.Rel(root, d)
+		if err != nil {
+			return nil, err
+		}
+		args = append(args, "./"+filepath.ToSlash(r))
+	}
+	insts := cueload.Instances(args, &cueload.Config{Dir: root, ModuleRoot: root})
 	var errs cueerrors.Error
 	for _, inst := range insts {
 		if inst.Err != nil {
@@ -116,79 +84,34 @@ func Load(cfg Config) (*Platform, error) {
 		}
 	}
 	if errs != nil {
-		return &Platform{Root: root}, errs
+		return nil, errs
 	}
 	p := &Platform{Root: root, Platform: insts[0], Bundles: insts[1]}
-	seen := map[string]bool{}
 	for _, inst := range insts[2:] {
-		if seen[inst.Dir] {
-			continue // two patterns selecting the same directory
-		}
-		seen[inst.Dir] = true
 		if inst.PkgName != "clusters" {
 			errs = cueerrors.Append(errs, cueerrors.Newf(token.NoPos,
 				"%s: package %s: directories under clusters/ hold package clusters",
 				rel(root, inst.Dir), inst.PkgName))
 			continue
 		}
-		if d := declared(inst); len(d) > 0 {
-			p.Clusters = append(p.Clusters, &ClusterDir{Instance: inst, Declared: d})
-		}
+		p.Clusters = append(p.Clusters, &ClusterDir{Instance: inst, Declared: declared(inst)})
 	}
 	if errs != nil {
-		return &Platform{Root: root}, errs
+		return nil, errs
 	}
-	slices.SortFunc(p.Clusters, func(a, b *ClusterDir) int { return strings.Compare(a.Instance.Dir, b.Instance.Dir) })
 	return p, nil
 }
 
 // moduleRoot walks up from dir to the directory holding cue.mod.
-func moduleRoot(dir string, overlay map[string]cueload.Source) (string, error) {
+func moduleRoot(dir string) (string, error) {
 	for d := dir; ; d = filepath.Dir(d) {
-		if isDir(filepath.Join(d, "cue.mod"), overlay) {
+		if isDir(filepath.Join(d, "cue.mod")) {
 			return d, nil
 		}
 		if filepath.Dir(d) == d {
 			return "", &UsageError{Msg: fmt.Sprintf("%s: not inside a CUE module (no cue.mod directory here or above); run platformc in a platform repo, or create one with platformc init", dir)}
 		}
 	}
-}
-
-// clusterArgs checks the user's patterns and makes them relative to root,
-// where cue/load resolves them.
-func clusterArgs(root, dir string, patterns []string, overlay map[string]cueload.Source) ([]string, error) {
-	clustersRoot := filepath.Join(root, ClustersDir)
-	var args []string
-	for _, pat := range patterns {
-		base, recursive := strings.CutSuffix(filepath.ToSlash(pat), "/...")
-		if base == "..." {
-			base, recursive = ".", true
-		}
-		if strings.Contains(base, "...") {
-			return nil, &UsageError{Msg: fmt.Sprintf("pattern %q: ... is only allowed at the end, as in ./clusters/prod/...", pat)}
-		}
-		abs := filepath.Clean(filepath.Join(dir, filepath.FromSlash(base)))
-		if filepath.IsAbs(base) {
-			abs = filepath.Clean(base)
-		}
-		// A pattern at or above clusters/ means the clusters inside it.
-		if r, err := filepath.Rel(abs, clustersRoot); err == nil && r != "." && !strings.HasPrefix(r, "..") && recursive {
-			abs = clustersRoot
-		}
-		r, err := filepath.Rel(clustersRoot, abs)
-		if err != nil || r == ".." || strings.HasPrefix(r, ".."+string(filepath.Separator)) {
-			return nil, &UsageError{Msg: fmt.Sprintf("pattern %q: not under %s; patterns select cluster directories, as in ./clusters/... or ./clusters/prod/edge-1", pat, rel(dir, clustersRoot))}
-		}
-		if !isDir(abs, overlay) {
-			return nil, &UsageError{Msg: fmt.Sprintf("pattern %q: no such directory %s", pat, rel(dir, abs))}
-		}
-		arg := "./" + filepath.ToSlash(filepath.Join(ClustersDir, r))
-		if recursive {
-			arg += "/..."
-		}
-		args = append(args, arg)
-	}
-	return args, nil
 }
 
 // declared lists the clusters declared in the files of the instance's own
@@ -235,19 +158,9 @@ func declared(inst *build.Instance) []Declared {
 	return out
 }
 
-func isDir(path string, overlay map[string]cueload.Source) bool {
-	if fi, err := os.Stat(path); err == nil {
-		return fi.IsDir()
-	} else if !errors.Is(err, os.ErrNotExist) {
-		return false
-	}
-	prefix := path + string(filepath.Separator)
-	for name := range overlay {
-		if strings.HasPrefix(name, prefix) {
-			return true
-		}
-	}
-	return false
+func isDir(path string) bool {
+	fi, err := os.Stat(path)
+	return err == nil && fi.IsDir()
 }
 
 func rel(base, path string) string {

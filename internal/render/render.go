@@ -5,6 +5,7 @@ package render
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"runtime"
 	"slices"
@@ -28,14 +29,51 @@ type File struct {
 	Data []byte
 }
 
-// All renders every output kind, sorted by path.
+// All renders every output kind of every cluster and of the platform,
+// sorted by path.
 func All(p *model.Platform) ([]File, error) {
-	files, err := Values(p)
+	perCluster, err := Clusters(p, p.Clusters)
 	if err != nil {
 		return nil, err
 	}
-	slices.SortFunc(files, func(a, b File) int { return strings.Compare(a.Path, b.Path) })
+	platform, err := Platform(p)
+	if err != nil {
+		return nil, err
+	}
+	files := slices.Concat(append(perCluster, platform)...)
+	Sort(files)
 	return files, nil
+}
+
+// Clusters renders the files of each cluster, in parallel; the result is
+// in the order of clusters.
+func Clusters(p *model.Platform, clusters []*model.Cluster) ([][]File, error) {
+	out := make([][]File, len(clusters))
+	errs := make([]error, len(clusters))
+	parallel(len(clusters), func(i int) {
+		out[i], errs[i] = Cluster(p, clusters[i])
+	})
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// Cluster renders the files that belong to one cluster: they depend on the
+// cluster and the platform's defaults and bundles only, which is what lets
+// a build cache them per cluster.
+func Cluster(p *model.Platform, c *model.Cluster) ([]File, error) {
+	return Values(p, c)
+}
+
+// Platform renders the files that depend on every cluster at once.
+func Platform(p *model.Platform) ([]File, error) {
+	return nil, nil
+}
+
+// Sort sorts files by path, the order they are listed and written in.
+func Sort(files []File) {
+	slices.SortFunc(files, func(a, b File) int { return strings.Compare(a.Path, b.Path) })
 }
 
 // document encodes v as a YAML document behind the generated header: keys

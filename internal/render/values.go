@@ -1,9 +1,7 @@
 package render
 
 import (
-	"errors"
 	"path"
-	"slices"
 
 	"github.com/platformc/platformc/internal/model"
 )
@@ -14,25 +12,16 @@ func ValuesPath(cluster string, a *model.App) string {
 	return path.Join("cluster", cluster, a.Category, a.Name, "values.yaml")
 }
 
-// Values renders the Helm values of every enabled app of every cluster.
-// Clusters are encoded in parallel; the result is in cluster order.
-func Values(p *model.Platform) ([]File, error) {
-	perCluster := make([][]File, len(p.Clusters))
-	errs := make([]error, len(p.Clusters))
-	parallel(len(p.Clusters), func(i int) {
-		c := p.Clusters[i]
-		for _, a := range p.Apps(c) {
-			path := ValuesPath(c.Name, a)
-			data, err := document(c.Values[a.Name])
-			if err != nil {
-				errs[i] = renderError(path, err)
-				return
-			}
-			perCluster[i] = append(perCluster[i], File{Path: path, Data: data})
+// Values renders the Helm values of every enabled app of a cluster.
+func Values(p *model.Platform, c *model.Cluster) ([]File, error) {
+	var files []File
+	for _, a := range p.Apps(c) {
+		path := ValuesPath(c.Name, a)
+		data, err := document(c.Values[a.Name])
+		if err != nil {
+			return nil, renderError(path, err)
 		}
-	})
-	if err := errors.Join(errs...); err != nil {
-		return nil, err
+		files = append(files, File{Path: path, Data: data})
 	}
-	return slices.Concat(perCluster...), nil
+	return files, nil
 }

@@ -1,0 +1,241 @@
+package load
+
+import (
+	"crypto/sha256"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+)
+
+// Config says where to look and what to select.
+type Config struct {
+	// Dir is the directory patterns are relative to; the module root is
+	// found from it. Empty means the current directory.
+	Dir string
+	// Patterns select cluster directories, as cue and go do: ./clusters/...,
+	// ./clusters/prod/..., ./clusters/dev/alpha. Empty means DefaultPattern.
+	Patterns []string
+}
+
+// Hash is a SHA-256 digest of input files.
+type Hash [sha256.Size]byte
+
+// Inputs are the cluster directories a build selects and the files each
+// depends on, found by reading the files, not by evaluating them: what a
+// build cache keys on.
+type Inputs struct {
+	// Root is the absolute module root.
+	Root string
+	// Shared hashes every .cue file of the module outside clusters/ (the
+	// schema, defaults, bundles, cue.mod): every cluster depends on them.
+	Shared Hash
+	// Dirs are the selected directories under clusters/ that hold .cue
+	// files, sorted.
+	Dirs []DirInput
+}
+
+// DirInput is one selected cluster directory.
+type DirInput struct {
+	// Dir is the absolute directory.
+	Dir string
+	// Hash covers the names and bytes of the .cue files in Dir and in each
+	// parent directory up to clusters/: the files cue/load unifies into
+	// the directory's instance.
+	Hash Hash
+}
+
+// Scan finds the module root from cfg.Dir, resolves the patterns to the
+// cluster directories they select and hashes their inputs. A bad pattern
+// is a *UsageError.
+func Scan(cfg Config) (*Inputs, error) {
+	dir := cfg.Dir
+	if dir == "" {
+		wd, err := os.Getwd()
+		if err != nil {
+			return nil, err
+		}
+		dir = wd
+	}
+	dir, err := filepath.Abs(dir)
+	if err != nil {
+		return nil, err
+	}
+	root, err := moduleRoot(dir)
+	if err != nil {
+		return nil, err
+	}
+	patterns := cfg.Patterns
+	if len(patterns) == 0 {
+		patterns = []string{DefaultPattern}
+	}
+	h := &hasher{own: map[string]Hash{}}
+	in := &Inputs{Root: root}
+	seen := map[string]bool{}
+	for _, pat := range patterns {
+		base, recursive, err := resolve(root, dir, pat)
+		if err != nil {
+			return nil, err
+		}
+		dirs, err := cueDirs(base, recursive)
+		if err != nil {
+			return nil, err
+		}
+		for _, d := range dirs {
+			if seen[d] {
+				continue
+			}
+			seen[d] = true
+			hash, err := h.dir(root, d)
+			if err != nil {
+				return nil, err
+			}
+			in.Dirs = append(in.Dirs, DirInput{Dir: d, Hash: hash})
+		}
+	}
+	slices.SortFunc(in.Dirs, func(a, b DirInput) int { return strings.Compare(a.Dir, b.Dir) })
+	if in.Shared, err = sharedHash(root); err != nil {
+		return nil, err
+	}
+	return in, nil
+}
+
+// resolve checks a pattern and returns the directory it names and whether
+// it selects the directories below it too.
+func resolve(root, dir, pat string) (string, bool, error) {
+	clustersRoot := filepath.Join(root, ClustersDir)
+	base, recursive := strings.CutSuffix(filepath.ToSlash(pat), "/...")
+	if base == "..." {
+		base, recursive = ".", true
+	}
+	if strings.Contains(base, "...") {
+		return "", false, &UsageError{Msg: fmt.Sprintf("pattern %q: ... is only allowed at the end, as in ./clusters/prod/...", pat)}
+	}
+	abs := filepath.Clean(filepath.Join(dir, filepath.FromSlash(base)))
+	if filepath.IsAbs(base) {
+		abs = filepath.Clean(base)
+	}
+	// A recursive pattern at or above clusters/ means the clusters in it.
+	if r, err := filepath.Rel(abs, clustersRoot); err == nil && recursive && r != ".." && !strings.HasPrefix(r, ".."+string(filepath.Separator)) {
+		abs = clustersRoot
+	}
+	r, err := filepath.Rel(clustersRoot, abs)
+	if err != nil || r == ".." || strings.HasPrefix(r, ".."+string(filepath.Separator)) {
+		return "", false, &UsageError{Msg: fmt.Sprintf("pattern %q: not under %s; patterns select cluster directories, as in ./clusters/... or ./clusters/prod/edge-1", pat, rel(dir, clustersRoot))}
+	}
+	if !isDir(abs) {
+		return "", false, &UsageError{Msg: fmt.Sprintf("pattern %q: no such directory %s", pat, rel(dir, abs))}
+	}
+	return abs, recursive, nil
+}
+
+// cueDirs lists base, and with recursive the directories below it, that
+// hold .cue files. As with cue and go, directories whose names start with
+// "." or "_" are skipped.
+func cueDirs(base string, recursive bool) ([]string, error) {
+	var dirs []string
+	err := filepath.WalkDir(base, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if !d.IsDir() {
+			return nil
+		}
+		if p != base && (!recursive || strings.HasPrefix(d.Name(), ".") || strings.HasPrefix(d.Name(), "_")) {
+			return fs.SkipDir
+		}
+		entries, err := os.ReadDir(p)
+		if err != nil {
+			return err
+		}
+		if slices.ContainsFunc(entries, isCUEFile) {
+			dirs = append(dirs, p)
+		}
+		return nil
+	})
+	return dirs, err
+}
+
+func isCUEFile(e fs.DirEntry) bool {
+	return !e.IsDir() && strings.HasSuffix(e.Name(), ".cue") && !strings.HasPrefix(e.Name(), ".") && !strings.HasPrefix(e.Name(), "_")
+}
+
+// hasher hashes directories, remembering each directory's own files.
+type hasher struct {
+	own map[string]Hash
+}
+
+// dir hashes d's files and those of its parents up to clusters/.
+func (h *hasher) dir(root, d string) (Hash, error) {
+	clustersRoot := filepath.Join(root, ClustersDir)
+	sum := sha256.New()
+	for p := d; ; p = filepath.Dir(p) {
+		own, ok := h.own[p]
+		if !ok {
+			var err error
+			if own, err = hashFiles(p); err != nil {
+				return Hash{}, err
+			}
+			h.own[p] = own
+		}
+		sum.Write(own[:])
+		if p == clustersRoot || len(p) <= len(clustersRoot) {
+			break
+		}
+	}
+	return Hash(sum.Sum(nil)), nil
+}
+
+// hashFiles hashes the names and bytes of the .cue files directly in dir.
+func hashFiles(dir string) (Hash, error) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return Hash{}, err
+	}
+	sum := sha256.New()
+	for _, e := range entries {
+		if !isCUEFile(e) {
+			continue
+		}
+		data, err := os.ReadFile(filepath.Join(dir, e.Name()))
+		if err != nil {
+			return Hash{}, err
+		}
+		fmt.Fprintf(sum, "%s\x00%d\x00", e.Name(), len(data))
+		sum.Write(data)
+	}
+	return Hash(sum.Sum(nil)), nil
+}
+
+// sharedHash hashes every .cue file of the module outside clusters/, with
+// its path: whatever a cluster imports is among them.
+func sharedHash(root string) (Hash, error) {
+	clustersRoot := filepath.Join(root, ClustersDir)
+	sum := sha256.New()
+	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() {
+			name := d.Name()
+			if p == clustersRoot || (p != root && name != "cue.mod" && (strings.HasPrefix(name, ".") || strings.HasPrefix(name, "_"))) {
+				return fs.SkipDir
+			}
+			return nil
+		}
+		if !strings.HasSuffix(p, ".cue") {
+			return nil
+		}
+		data, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		r, _ := filepath.Rel(root, p)
+		fmt.Fprintf(sum, "%s\x00%d\x00", filepath.ToSlash(r), len(data))
+		sum.Write(data)
+		return nil
+	})
+	return Hash(sum.Sum(nil)), err
+}
