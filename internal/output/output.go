@@ -10,11 +10,13 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"os"
 	"path"
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/platformc/platformc/internal/render"
 )
@@ -138,40 +140,70 @@ type file struct {
 
 // scan reads the regular files below dir, .git excluded, without following
 // symlinks. Symlinks and other non-regular files are recorded as not
-// generated, so that nothing is written through or over them.
+// generated, so that nothing is written through or over them. Directories
+// are read by several goroutines: a values repo holds many small files,
+// and reading them one after the other waits on the file system.
 func scan(dir string) (map[string]file, error) {
 	files := map[string]file{}
-	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+	if _, err := os.Lstat(dir); errors.Is(err, fs.ErrNotExist) {
+		return files, nil
+	}
+	var (
+		mu      sync.Mutex
+		wg      sync.WaitGroup
+		errs    []error
+		slots   = make(chan struct{}, 16)
+		visit   func(rel string)
+		failure = func(err error) {
+			mu.Lock()
+			errs = append(errs, err)
+			mu.Unlock()
+		}
+	)
+	visit = func(rel string) {
+		defer wg.Done()
+		slots <- struct{}{}
+		entries, err := os.ReadDir(filepath.Join(dir, filepath.FromSlash(rel)))
 		if err != nil {
-			if errors.Is(err, fs.ErrNotExist) && p == dir {
-				return fs.SkipAll
+			<-slots
+			failure(err)
+			return
+		}
+		found := map[string]file{}
+		var subdirs []string
+		for _, e := range entries {
+			p := path.Join(rel, e.Name())
+			switch {
+			case e.IsDir():
+				if e.Name() != ".git" && !strings.HasPrefix(e.Name(), ".platformc-") {
+					subdirs = append(subdirs, p)
+				}
+			case p == lockName:
+			case !e.Type().IsRegular():
+				found[p] = file{}
+			default:
+				data, err := os.ReadFile(filepath.Join(dir, filepath.FromSlash(p)))
+				if err != nil {
+					failure(err)
+					continue
+				}
+				found[p] = file{data: data, generated: bytes.HasPrefix(data, []byte(render.Header))}
 			}
-			return err
 		}
-		rel, _ := filepath.Rel(dir, p)
-		rel = filepath.ToSlash(rel)
-		if d.IsDir() {
-			if d.Name() == ".git" || (p != dir && strings.HasPrefix(d.Name(), ".platformc-")) {
-				return fs.SkipDir
-			}
-			return nil
+		<-slots
+		mu.Lock()
+		maps.Copy(files, found)
+		mu.Unlock()
+		for _, sub := range subdirs {
+			wg.Add(1)
+			go visit(sub)
 		}
-		if rel == lockName {
-			return nil
-		}
-		if !d.Type().IsRegular() {
-			files[rel] = file{}
-			return nil
-		}
-		data, err := os.ReadFile(p)
-		if err != nil {
-			return err
-		}
-		files[rel] = file{data: data, generated: bytes.HasPrefix(data, []byte(render.Header))}
-		return nil
-	})
-	if err != nil {
-		return nil, fmt.Errorf("read output directory: %w", err)
+	}
+	wg.Add(1)
+	visit(".")
+	wg.Wait()
+	if len(errs) > 0 {
+		return nil, fmt.Errorf("read output directory: %w", errors.Join(errs...))
 	}
 	return files, nil
 }

@@ -7,7 +7,9 @@ package pipeline
 import (
 	"context"
 	"crypto/sha256"
+	"encoding/binary"
 	"encoding/json"
+	"errors"
 	"os"
 	"path/filepath"
 	"runtime/debug"
@@ -85,9 +87,12 @@ func errResult(in *load.Inputs, res *Result) *Result {
 	return res
 }
 
-// entry is what the cache holds for one cluster directory.
+// entry is what the cache holds for one cluster directory: its clusters
+// (without values) and their rendered files. It is encoded as a JSON
+// header followed by the files' bytes, which JSON would have to escape.
 type entry struct {
 	Clusters []cachedCluster `json:"clusters"`
+	data     [][]byte
 }
 
 type cachedCluster struct {
@@ -97,7 +102,61 @@ type cachedCluster struct {
 
 type cachedFile struct {
 	Path string `json:"path"`
-	Data string `json:"data"`
+	Size int    `json:"size"`
+}
+
+func (e *entry) add(c *model.Cluster, files []render.File) {
+	cc := cachedCluster{Cluster: withoutValues(c)}
+	for _, f := range files {
+		cc.Files = append(cc.Files, cachedFile{Path: f.Path, Size: len(f.Data)})
+		e.data = append(e.data, f.Data)
+	}
+	e.Clusters = append(e.Clusters, cc)
+}
+
+func (e *entry) encode() ([]byte, error) {
+	header, err := json.Marshal(e)
+	if err != nil {
+		return nil, err
+	}
+	out := binary.AppendUvarint(nil, uint64(len(header)))
+	out = append(out, header...)
+	for _, d := range e.data {
+		out = append(out, d...)
+	}
+	return out, nil
+}
+
+// decodeEntry reverses encode; any inconsistency is an error (a miss).
+func decodeEntry(data []byte) ([]*model.Cluster, []render.File, error) {
+	n, k := binary.Uvarint(data)
+	if k <= 0 || uint64(len(data)-k) < n {
+		return nil, nil, errors.New("bad header")
+	}
+	var e entry
+	if err := json.Unmarshal(data[k:k+int(n)], &e); err != nil {
+		return nil, nil, err
+	}
+	rest := data[k+int(n):]
+	var clusters []*model.Cluster
+	var files []render.File
+	for _, cc := range e.Clusters {
+		if cc.Cluster == nil {
+			return nil, nil, errors.New("no cluster")
+		}
+		clusters = append(clusters, cc.Cluster)
+		for _, f := range cc.Files {
+			if f.Size < 0 || f.Size > len(rest) {
+				return nil, nil, errors.New("short entry")
+			}
+			files = append(files, render.File{Path: f.Path, Data: rest[:f.Size:f.Size]})
+			rest = rest[f.Size:]
+		}
+	}
+	if len(rest) != 0 {
+		return nil, nil, errors.New("trailing data")
+	}
+	return clusters, files, nil
 }
 
 // platformEntry is what the cache holds for the defaults and bundles.
@@ -122,21 +181,32 @@ func run(ctx context.Context, in *load.Inputs, opts Options) (*Result, error) {
 			}
 		}
 	}
+	hits := make([]bool, len(in.Dirs))
+	cached := make([][]*model.Cluster, len(in.Dirs))
 	for i, d := range in.Dirs {
 		rel, _ := filepath.Rel(in.Root, d.Dir)
 		dirKeys[i] = cache.NewKey([]byte("dir"), version, in.Shared[:], d.Hash[:], []byte(filepath.ToSlash(rel)))
-		if opts.Cache == nil || p == nil {
-			missed = append(missed, i)
-			continue
+	}
+	if opts.Cache != nil && p != nil {
+		// Entries are read in parallel: a warm build is mostly this.
+		var wg sync.WaitGroup
+		slots := make(chan struct{}, 8)
+		for i := range in.Dirs {
+			wg.Go(func() {
+				slots <- struct{}{}
+				defer func() { <-slots }()
+				cached[i], files[i], hits[i] = lookup(opts.Cache, dirKeys[i])
+			})
 		}
-		clusters, fs, ok := lookup(opts.Cache, dirKeys[i])
-		if !ok {
+		wg.Wait()
+	}
+	for i := range in.Dirs {
+		if !hits[i] {
 			missed = append(missed, i)
 			continue
 		}
 		res.Cached++
-		p.Clusters = append(p.Clusters, clusters...)
-		files[i] = fs
+		p.Clusters = append(p.Clusters, cached[i]...)
 	}
 
 	if len(missed) > 0 || p == nil {
@@ -155,7 +225,8 @@ func run(ctx context.Context, in *load.Inputs, opts Options) (*Result, error) {
 		if p == nil {
 			p = defaults
 			if opts.Cache != nil {
-				store(opts.Cache, platformKey, platformEntry{Defaults: p.Defaults, Bundles: p.Bundles})
+				data, err := json.Marshal(platformEntry{Defaults: p.Defaults, Bundles: p.Bundles})
+				store(opts.Cache, platformKey, data, err)
 			}
 		}
 		results, err := eval.Clusters(ctx, lp.Clusters, eval.Options{Workers: opts.Workers, Progress: opts.Progress})
@@ -182,11 +253,12 @@ func run(ctx context.Context, in *load.Inputs, opts Options) (*Result, error) {
 			var e entry
 			for _, c := range results[j].Clusters {
 				files[i] = append(files[i], rendered[k]...)
-				e.Clusters = append(e.Clusters, cachedCluster{Cluster: withoutValues(c), Files: toCached(rendered[k])})
+				e.add(c, rendered[k])
 				k++
 			}
 			if opts.Cache != nil {
-				store(opts.Cache, dirKeys[i], e)
+				data, err := e.encode()
+				store(opts.Cache, dirKeys[i], data, err)
 			}
 		}
 	}
@@ -224,28 +296,14 @@ func lookup(c *cache.Cache, k cache.Key) ([]*model.Cluster, []render.File, bool)
 	if !ok {
 		return nil, nil, false
 	}
-	var e entry
-	if err := json.Unmarshal(data, &e); err != nil {
-		return nil, nil, false
-	}
-	var clusters []*model.Cluster
-	var files []render.File
-	for _, cc := range e.Clusters {
-		if cc.Cluster == nil {
-			return nil, nil, false
-		}
-		clusters = append(clusters, cc.Cluster)
-		for _, f := range cc.Files {
-			files = append(files, render.File{Path: f.Path, Data: []byte(f.Data)})
-		}
-	}
-	return clusters, files, true
+	clusters, files, err := decodeEntry(data)
+	return clusters, files, err == nil
 }
 
 // store writes an entry; a cache that cannot be written only costs the
 // next build its time, so the error is dropped.
-func store(c *cache.Cache, k cache.Key, v any) {
-	if data, err := json.Marshal(v); err == nil {
+func store(c *cache.Cache, k cache.Key, data []byte, err error) {
+	if err == nil {
 		_ = c.Put(k, data)
 	}
 }
@@ -254,14 +312,6 @@ func withoutValues(c *model.Cluster) *model.Cluster {
 	cp := *c
 	cp.Values = nil
 	return &cp
-}
-
-func toCached(fs []render.File) []cachedFile {
-	out := make([]cachedFile, len(fs))
-	for i, f := range fs {
-		out[i] = cachedFile{Path: f.Path, Data: string(f.Data)}
-	}
-	return out
 }
 
 var (
