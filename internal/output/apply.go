@@ -15,7 +15,13 @@ import (
 // each replaced or removed file backed up in the stage so that a failure
 // puts everything back. A second run on the same directory waits for no
 // one: it fails at once, naming the lock.
-func Apply(plan *Plan) (err error) {
+func Apply(plan *Plan) error {
+	return apply(plan, os.Rename)
+}
+
+// apply is Apply with the rename it moves files with, so that a test can
+// make it fail midway.
+func apply(plan *Plan, rename func(from, to string) error) (err error) {
 	if len(plan.Ops) == 0 {
 		return nil
 	}
@@ -65,7 +71,7 @@ func Apply(plan *Plan) (err error) {
 	for i, op := range plan.Ops {
 		target := filepath.Join(plan.Dir, filepath.FromSlash(op.Path))
 		if op.Old != nil {
-			if err := os.Rename(target, staged(i, "old")); err != nil {
+			if err := rename(target, staged(i, "old")); err != nil {
 				return fmt.Errorf("replace %s: %w", op.Path, err)
 			}
 		}
@@ -78,7 +84,7 @@ func Apply(plan *Plan) (err error) {
 		if err != nil {
 			return fmt.Errorf("write %s: %w", op.Path, err)
 		}
-		if err := os.Rename(staged(i, "new"), target); err != nil {
+		if err := rename(staged(i, "new"), target); err != nil {
 			return fmt.Errorf("write %s: %w", op.Path, err)
 		}
 	}
