@@ -329,7 +329,7 @@ func hasSourcePos(e cueerrors.Error) bool {
 }
 
 // userPath maps the path of an error to the field a user writes: a failed
-// policy check in _checks is about the env, bundles or values field.
+// policy check in _checks is about the env, labels, bundles or values field.
 func userPath(path []string) []string {
 	if len(path) == 3 && path[0] == "clusters" && path[2] == "name" {
 		return path[:2] // the name is the label of the declaration
@@ -337,7 +337,7 @@ func userPath(path []string) []string {
 	for i, sel := range path {
 		if sel == "_checks" {
 			out := slices.Clone(path[:i])
-			if i+1 < len(path) && (path[i+1] == "values" || path[i+1] == "env") {
+			if i+1 < len(path) && (path[i+1] == "values" || path[i+1] == "env" || path[i+1] == "labels") {
 				return append(out, path[i+1])
 			}
 			return append(out, "bundles")

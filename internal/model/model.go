@@ -43,6 +43,7 @@ type CatalogRepo struct {
 
 // ArgoCD mirrors schema.#ArgoCD.
 type ArgoCD struct {
+	// Namespace is where each control plane's ArgoCD runs.
 	Namespace  string     `json:"namespace"`
 	Project    string     `json:"project"`
 	SyncPolicy SyncPolicy `json:"syncPolicy"`
@@ -50,11 +51,23 @@ type ArgoCD struct {
 
 // SyncPolicy is the sync policy of generated Applications.
 type SyncPolicy struct {
-	Automated struct {
-		Prune    bool `json:"prune"`
-		SelfHeal bool `json:"selfHeal"`
-	} `json:"automated"`
-	CreateNamespace bool `json:"createNamespace"`
+	Automated       Automated `json:"automated"`
+	CreateNamespace bool      `json:"createNamespace"`
+}
+
+// Automated is ArgoCD's automated sync policy.
+type Automated struct {
+	Enabled  bool `json:"enabled"`
+	Prune    bool `json:"prune"`
+	SelfHeal bool `json:"selfHeal"`
+}
+
+// AppArgoCD mirrors schema.#AppArgoCD: one app's ArgoCD settings, the
+// platform's defaults already applied by CUE.
+type AppArgoCD struct {
+	Project     string      `json:"project"`
+	SyncPolicy  SyncPolicy  `json:"syncPolicy"`
+	CatalogRepo CatalogRepo `json:"catalogRepo"`
 }
 
 // Environment is a stage clusters belong to.
@@ -82,13 +95,14 @@ type Bundle struct {
 
 // App mirrors schema.#App, without values.
 type App struct {
-	Name        string `json:"name"`
-	Category    string `json:"category"`
-	Chart       string `json:"chart"`
-	Since       string `json:"since,omitempty"`
-	Namespace   string `json:"namespace"`
-	ReleaseName string `json:"releaseName"`
-	SyncWave    int    `json:"syncWave"`
+	Name        string    `json:"name"`
+	Category    string    `json:"category"`
+	Chart       string    `json:"chart"`
+	Since       string    `json:"since,omitempty"`
+	Namespace   string    `json:"namespace"`
+	ReleaseName string    `json:"releaseName"`
+	SyncWave    int       `json:"syncWave"`
+	ArgoCD      AppArgoCD `json:"argocd"`
 	// Bundle is the bundle that holds the app (not in CUE: the map key).
 	Bundle string `json:"-"`
 	// Pos is where the app is declared.
