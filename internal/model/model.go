@@ -169,6 +169,45 @@ func (p *Platform) Apps(c *Cluster) []*App {
 	return apps
 }
 
+// AllApps returns the apps of every bundle, sorted by name (app names are
+// unique across bundles).
+func (p *Platform) AllApps() []*App {
+	var apps []*App
+	for _, b := range p.Bundles {
+		for _, a := range b.Apps {
+			apps = append(apps, a)
+		}
+	}
+	sortApps(apps)
+	return apps
+}
+
+// ControlPlanes returns the control planes sorted by name.
+func (p *Platform) ControlPlanes() []ControlPlane {
+	cps := make([]ControlPlane, 0, len(p.Defaults.ControlPlanes))
+	for _, cp := range p.Defaults.ControlPlanes {
+		cps = append(cps, cp)
+	}
+	slices.SortFunc(cps, func(a, b ControlPlane) int { return strings.Compare(a.Name, b.Name) })
+	return cps
+}
+
+// ControlPlaneOf returns the control plane that manages env; ok is false if
+// none does (vet refuses such a platform).
+func (p *Platform) ControlPlaneOf(env string) (cp ControlPlane, ok bool) {
+	for _, cp := range p.ControlPlanes() {
+		if slices.Contains(cp.Environments, env) {
+			return cp, true
+		}
+	}
+	return ControlPlane{}, false
+}
+
+// ApplicationName is the name of the Application that deploys app to
+// cluster: what the ApplicationSets generate, and what must be unique on
+// the platform.
+func ApplicationName(cluster, app string) string { return cluster + "-" + app }
+
 func sortApps(apps []*App) {
 	slices.SortFunc(apps, func(a, b *App) int { return strings.Compare(a.Name, b.Name) })
 }

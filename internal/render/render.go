@@ -27,9 +27,15 @@ type File struct {
 
 // All renders every output kind, sorted by path.
 func All(p *model.Platform) ([]File, error) {
-	files, err := Values(p)
-	if err != nil {
-		return nil, err
+	var files []File
+	for _, kind := range []func(*model.Platform) ([]File, error){
+		Values, ApplicationSets, Registrations, TanzuClusters,
+	} {
+		f, err := kind(p)
+		if err != nil {
+			return nil, err
+		}
+		files = append(files, f...)
 	}
 	slices.SortFunc(files, func(a, b File) int { return strings.Compare(a.Path, b.Path) })
 	return files, nil
@@ -52,4 +58,22 @@ func document(v any) ([]byte, error) {
 
 func renderError(path string, err error) error {
 	return fmt.Errorf("render %s: %w", path, err)
+}
+
+// objectMeta is the part of Kubernetes' ObjectMeta platformc writes.
+type objectMeta struct {
+	Name        string            `json:"name"`
+	Namespace   string            `json:"namespace,omitempty"`
+	Labels      map[string]string `json:"labels,omitempty"`
+	Annotations map[string]string `json:"annotations,omitempty"`
+}
+
+// sortedKeys returns m's keys in order.
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
 }
