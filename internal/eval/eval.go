@@ -106,7 +106,7 @@ func decodeBundles(v cue.Value) (map[string]*model.Bundle, cueerrors.Error) {
 			continue
 		}
 		for apps.Next() {
-			a := &model.App{Bundle: name, Pos: apps.Value().Pos()}
+			a := &model.App{Bundle: name, Pos: declPos(apps.Value())}
 			if err := decodeMeta(apps.Value(), a, "values"); err != nil {
 				errs = cueerrors.Append(errs, err)
 				continue
@@ -116,6 +116,20 @@ func decodeBundles(v cue.Value) (map[string]*model.Bundle, cueerrors.Error) {
 		bundles[name] = b
 	}
 	return bundles, errs
+}
+
+// declPos is where v is declared in the platform's own files: v.Pos() is
+// often the schema's pattern (apps: [Name=#Name]: #App), which tells the
+// user nothing; one of the unified conjuncts is the user's literal.
+func declPos(v cue.Value) token.Pos {
+	if op, args := v.Expr(); op == cue.AndOp {
+		for _, a := range args {
+			if p := a.Pos(); p.IsValid() && !strings.Contains(filepath.ToSlash(p.Filename()), "/schema/") {
+				return p
+			}
+		}
+	}
+	return v.Pos()
 }
 
 // decodeMeta checks that every field of v but skip is concrete and
