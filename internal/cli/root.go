@@ -61,7 +61,7 @@ schema/, platform/, bundles/ and clusters/.`,
 		CompletionOptions: cobra.CompletionOptions{HiddenDefaultCmd: true},
 	}
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageErr(err) })
-	root.AddCommand(newBuildCmd(), newVetCmd(), newAppsCmd(), newVersionCmd())
+	root.AddCommand(newBuildCmd(), newVetCmd(), newAppsCmd(), newJoinCmd(), newVersionCmd())
 	return root
 }
 
