@@ -1,7 +1,12 @@
 package cli
 
 import (
+	"encoding/json"
+	"fmt"
+	"io"
+
 	"github.com/spf13/cobra"
+	"sigs.k8s.io/yaml"
 )
 
 // commonFlags are the flags of every command that evaluates the platform.
@@ -24,3 +29,39 @@ const patternHelp = `PATTERN selects cluster directories as go and cue patterns 
 (every cluster, the default), ./clusters/prod/... (one environment), or
 ./clusters/prod/edge-1 (one cluster's directory). Patterns are relative to the
 current directory, which must be inside the platform module.`
+
+// formatFlag is -o for commands that print data: an aligned table for
+// people, or json or yaml for scripts.
+type formatFlag struct{ format string }
+
+func (f *formatFlag) register(cmd *cobra.Command) {
+	cmd.Flags().StringVarP(&f.format, "output", "o", "table", "output format: table, json or yaml")
+}
+
+// check refuses an unknown format as a usage error (exit 2).
+func (f *formatFlag) check() error {
+	switch f.format {
+	case "table", "json", "yaml":
+		return nil
+	}
+	return usageErr(fmt.Errorf("-o %q: the output format is table, json or yaml", f.format))
+}
+
+// write prints v as JSON or YAML, or calls table for the table format.
+func (f *formatFlag) write(w io.Writer, v any, table func(io.Writer) error) error {
+	switch f.format {
+	case "json":
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		return enc.Encode(v)
+	case "yaml":
+		data, err := yaml.Marshal(v)
+		if err != nil {
+			return err
+		}
+		_, err = w.Write(data)
+		return err
+	default:
+		return table(w)
+	}
+}

@@ -47,7 +47,9 @@ func newRootCmd() *cobra.Command {
 		Use:   "platformc",
 		Short: "Compile a Kubernetes platform written in CUE",
 		Long: `platformc compiles a platform written in CUE (clusters, bundles of Helm apps,
-defaults) into what ArgoCD deploys: the per-cluster Helm values of every app.
+defaults) into what ArgoCD and Tanzu deploy: the per-cluster Helm values of
+every app, the ArgoCD ApplicationSets and cluster registrations, and the
+TanzuKubernetesClusters, all from one definition so that they agree.
 
 It is run at the root of a platform repo: a CUE module with the directories
 schema/, platform/, bundles/ and clusters/.`,
@@ -62,7 +64,7 @@ schema/, platform/, bundles/ and clusters/.`,
 	prof := registerProfileFlags(root)
 	root.PersistentPreRunE = func(*cobra.Command, []string) error { return prof.start() }
 	root.PersistentPostRunE = func(*cobra.Command, []string) error { return prof.stop() }
-	root.AddCommand(newBuildCmd(), newVetCmd(), newCleanCmd(), newVersionCmd())
+	root.AddCommand(newBuildCmd(), newVetCmd(), newAppsCmd(), newJoinCmd(), newCleanCmd(), newVersionCmd())
 	return root
 }
 

@@ -1,6 +1,7 @@
 package eval
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 
@@ -12,13 +13,15 @@ import (
 
 // Check runs the checks that need the whole platform at once, which one
 // cluster's CUE cannot see: unique cluster names across files, unique app
-// names across bundles, one control plane per environment, and no two apps
-// of a cluster installing the same release in the same namespace.
+// names across bundles, one control plane per environment, unique
+// Application names, and no two apps of a cluster installing the same
+// release in the same namespace.
 func Check(p *model.Platform) error {
 	var errs cueerrors.Error
 	errs = cueerrors.Append(errs, uniqueClusters(p.Clusters))
 	errs = cueerrors.Append(errs, uniqueApps(p.Bundles))
 	errs = cueerrors.Append(errs, controlPlanes(p.Defaults))
+	errs = cueerrors.Append(errs, applicationNames(p))
 	for _, c := range p.Clusters {
 		errs = cueerrors.Append(errs, releases(p, c))
 	}
@@ -96,6 +99,44 @@ func controlPlanes(d model.Defaults) cueerrors.Error {
 			errs = cueerrors.Append(errs, newError(token.NoPos, nil,
 				"platform: environment %q is managed by control planes %s; each environment has one", env, strings.Join(managers[env], " and ")))
 		}
+	}
+	return errs
+}
+
+// applicationNames checks that no two Applications would get one name:
+// <cluster>-<app> can be made in two ways when names contain dashes
+// ("dev" + "alpha-web" and "dev-alpha" + "web"), and ArgoCD would then let
+// one ApplicationSet take over the other's Application, or refuse it.
+func applicationNames(p *model.Platform) cueerrors.Error {
+	type use struct {
+		c *model.Cluster
+		a *model.App
+	}
+	uses := map[string][]use{}
+	for _, c := range p.Clusters {
+		for _, a := range p.Apps(c) {
+			name := model.ApplicationName(c.Name, a.Name)
+			uses[name] = append(uses[name], use{c, a})
+		}
+	}
+	var errs cueerrors.Error
+	for _, name := range sortedKeys(uses) {
+		u := uses[name]
+		if len(u) < 2 {
+			continue
+		}
+		var made []string
+		var others []token.Pos
+		for i, x := range u {
+			made = append(made, fmt.Sprintf("app %q on cluster %q", x.a.Name, x.c.Name))
+			if i > 0 {
+				others = append(others, x.c.Pos)
+			}
+			others = append(others, x.a.Pos)
+		}
+		errs = cueerrors.Append(errs, newError(u[0].c.Pos, others,
+			"application name %q would be generated for %s; Application names (<cluster>-<app>) must be unique on the platform: rename a cluster or an app",
+			name, strings.Join(made, " and ")))
 	}
 	return errs
 }

@@ -126,7 +126,7 @@ func decodeBundles(v cue.Value) (map[string]*model.Bundle, cueerrors.Error) {
 			continue
 		}
 		for apps.Next() {
-			a := &model.App{Bundle: name, Pos: apps.Value().Pos()}
+			a := &model.App{Bundle: name, Pos: declPos(apps.Value())}
 			if err := decodeMeta(apps.Value(), a, "values"); err != nil {
 				errs = cueerrors.Append(errs, err)
 				continue
@@ -136,6 +136,20 @@ func decodeBundles(v cue.Value) (map[string]*model.Bundle, cueerrors.Error) {
 		bundles[name] = b
 	}
 	return bundles, errs
+}
+
+// declPos is where v is declared in the platform's own files: v.Pos() is
+// often the schema's pattern (apps: [Name=#Name]: #App), which tells the
+// user nothing; one of the unified conjuncts is the user's literal.
+func declPos(v cue.Value) token.Pos {
+	if op, args := v.Expr(); op == cue.AndOp {
+		for _, a := range args {
+			if p := a.Pos(); p.IsValid() && !strings.Contains(filepath.ToSlash(p.Filename()), "/schema/") {
+				return p
+			}
+		}
+	}
+	return v.Pos()
 }
 
 // decodeMeta checks that every field of v but skip is concrete and
@@ -352,7 +366,7 @@ func hasSourcePos(e cueerrors.Error) bool {
 }
 
 // userPath maps the path of an error to the field a user writes: a failed
-// policy check in _checks is about the env, bundles or values field.
+// policy check in _checks is about the env, labels, bundles or values field.
 func userPath(path []string) []string {
 	if len(path) == 3 && path[0] == "clusters" && path[2] == "name" {
 		return path[:2] // the name is the label of the declaration
@@ -360,7 +374,7 @@ func userPath(path []string) []string {
 	for i, sel := range path {
 		if sel == "_checks" {
 			out := slices.Clone(path[:i])
-			if i+1 < len(path) && (path[i+1] == "values" || path[i+1] == "env") {
+			if i+1 < len(path) && (path[i+1] == "values" || path[i+1] == "env" || path[i+1] == "labels") {
 				return append(out, path[i+1])
 			}
 			return append(out, "bundles")

@@ -35,6 +35,10 @@ type Inputs struct {
 	// Dirs are the selected directories under clusters/ that hold .cue
 	// files, sorted.
 	Dirs []DirInput
+	// Complete says that the patterns select every cluster (one of them is
+	// clusters/ or above it, recursively): a build may then write what
+	// depends on all clusters, and remove what no cluster produces.
+	Complete bool
 }
 
 // DirInput is one selected cluster directory.
@@ -78,6 +82,9 @@ func Scan(cfg Config) (*Inputs, error) {
 		base, recursive, err := resolve(root, dir, pat)
 		if err != nil {
 			return nil, err
+		}
+		if recursive && base == filepath.Join(root, ClustersDir) {
+			in.Complete = true
 		}
 		dirs, err := cueDirs(base, recursive)
 		if err != nil {

@@ -43,6 +43,7 @@ type CatalogRepo struct {
 
 // ArgoCD mirrors schema.#ArgoCD.
 type ArgoCD struct {
+	// Namespace is where each control plane's ArgoCD runs.
 	Namespace  string     `json:"namespace"`
 	Project    string     `json:"project"`
 	SyncPolicy SyncPolicy `json:"syncPolicy"`
@@ -50,11 +51,23 @@ type ArgoCD struct {
 
 // SyncPolicy is the sync policy of generated Applications.
 type SyncPolicy struct {
-	Automated struct {
-		Prune    bool `json:"prune"`
-		SelfHeal bool `json:"selfHeal"`
-	} `json:"automated"`
-	CreateNamespace bool `json:"createNamespace"`
+	Automated       Automated `json:"automated"`
+	CreateNamespace bool      `json:"createNamespace"`
+}
+
+// Automated is ArgoCD's automated sync policy.
+type Automated struct {
+	Enabled  bool `json:"enabled"`
+	Prune    bool `json:"prune"`
+	SelfHeal bool `json:"selfHeal"`
+}
+
+// AppArgoCD mirrors schema.#AppArgoCD: one app's ArgoCD settings, the
+// platform's defaults already applied by CUE.
+type AppArgoCD struct {
+	Project     string      `json:"project"`
+	SyncPolicy  SyncPolicy  `json:"syncPolicy"`
+	CatalogRepo CatalogRepo `json:"catalogRepo"`
 }
 
 // Environment is a stage clusters belong to.
@@ -82,13 +95,14 @@ type Bundle struct {
 
 // App mirrors schema.#App, without values.
 type App struct {
-	Name        string `json:"name"`
-	Category    string `json:"category"`
-	Chart       string `json:"chart"`
-	Since       string `json:"since,omitempty"`
-	Namespace   string `json:"namespace"`
-	ReleaseName string `json:"releaseName"`
-	SyncWave    int    `json:"syncWave"`
+	Name        string    `json:"name"`
+	Category    string    `json:"category"`
+	Chart       string    `json:"chart"`
+	Since       string    `json:"since,omitempty"`
+	Namespace   string    `json:"namespace"`
+	ReleaseName string    `json:"releaseName"`
+	SyncWave    int       `json:"syncWave"`
+	ArgoCD      AppArgoCD `json:"argocd"`
 	// Bundle is the bundle that holds the app (not in CUE: the map key).
 	Bundle string `json:"-"`
 	// Pos is where the app is declared.
@@ -155,6 +169,55 @@ func (p *Platform) Apps(c *Cluster) []*App {
 	return apps
 }
 
+// AllApps returns the apps of every bundle, sorted by name (app names are
+// unique across bundles).
+func (p *Platform) AllApps() []*App {
+	var apps []*App
+	for _, b := range p.Bundles {
+		for _, a := range b.Apps {
+			apps = append(apps, a)
+		}
+	}
+	sortApps(apps)
+	return apps
+}
+
+// ControlPlanes returns the control planes sorted by name.
+func (p *Platform) ControlPlanes() []ControlPlane {
+	cps := make([]ControlPlane, 0, len(p.Defaults.ControlPlanes))
+	for _, cp := range p.Defaults.ControlPlanes {
+		cps = append(cps, cp)
+	}
+	slices.SortFunc(cps, func(a, b ControlPlane) int { return strings.Compare(a.Name, b.Name) })
+	return cps
+}
+
+// ControlPlaneOf returns the control plane that manages env; ok is false if
+// none does (vet refuses such a platform).
+func (p *Platform) ControlPlaneOf(env string) (cp ControlPlane, ok bool) {
+	for _, cp := range p.ControlPlanes() {
+		if slices.Contains(cp.Environments, env) {
+			return cp, true
+		}
+	}
+	return ControlPlane{}, false
+}
+
+// ApplicationName is the name of the Application that deploys app to
+// cluster: what the ApplicationSets generate, and what must be unique on
+// the platform.
+func ApplicationName(cluster, app string) string { return cluster + "-" + app }
+
 func sortApps(apps []*App) {
 	slices.SortFunc(apps, func(a, b *App) int { return strings.Compare(a.Name, b.Name) })
+}
+
+// LinkApps sets each app's Bundle to the bundle holding it: the field is
+// not in CUE (it is the map key), so decoding leaves it empty.
+func LinkApps(bundles map[string]*Bundle) {
+	for name, b := range bundles {
+		for _, a := range b.Apps {
+			a.Bundle = name
+		}
+	}
 }

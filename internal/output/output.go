@@ -70,10 +70,12 @@ func (e *ConflictError) Error() string {
 // lockName is the file that keeps two runs from writing one directory.
 const lockName = ".platformc.lock"
 
-// MakePlan compares files with dir. dir need not exist. A generated path that
-// is unsafe, or that would overwrite a file platformc did not write, is an
-// error and nothing is planned.
-func MakePlan(dir string, files []render.File) (*Plan, error) {
+// MakePlan compares files with dir. dir need not exist. With prune,
+// generated files of dir that files no longer hold are removed; a partial
+// build does not prune, since it does not know what the rest produces. A
+// generated path that is unsafe, or that would overwrite a file platformc
+// did not write, is an error and nothing is planned.
+func MakePlan(dir string, files []render.File, prune bool) (*Plan, error) {
 	for _, f := range files {
 		if err := CheckPath(f.Path); err != nil {
 			return nil, err
@@ -109,7 +111,7 @@ func MakePlan(dir string, files []render.File) (*Plan, error) {
 		return nil, &ConflictError{Dir: dir, Paths: slices.Compact(conflicts)}
 	}
 	for p, cur := range existing {
-		if cur.generated && !want[p] {
+		if prune && cur.generated && !want[p] {
 			plan.Ops = append(plan.Ops, Op{Change: Remove, Path: p, Old: cur.data})
 		}
 	}

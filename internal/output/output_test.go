@@ -66,7 +66,7 @@ func TestPlanAndApply(t *testing.T) {
 		gen("cluster/a/core/y/values.yaml", "new\n"),
 		gen("cluster/b/core/x/values.yaml", "added\n"),
 	}
-	plan, err := MakePlan(dir, files)
+	plan, err := MakePlan(dir, files, true)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -102,9 +102,21 @@ func TestPlanAndApply(t *testing.T) {
 		}
 	}
 	// Applying the same files again changes nothing.
-	plan, err = MakePlan(dir, files)
+	plan, err = MakePlan(dir, files, true)
 	if err != nil || len(plan.Ops) != 0 || plan.Unchanged != 3 {
 		t.Errorf("second plan: %v, %d ops, %d unchanged", err, len(plan.Ops), plan.Unchanged)
+	}
+}
+
+func TestPartialBuildDoesNotPrune(t *testing.T) {
+	dir := t.TempDir()
+	writeTree(t, dir, map[string]string{"cluster/other/core/x/values.yaml": render.Header + "another cluster's\n"})
+	plan, err := MakePlan(dir, []render.File{gen("cluster/a/core/x/values.yaml", "v\n")}, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := plan.Listing(); got != "add cluster/a/core/x/values.yaml\n" {
+		t.Errorf("listing %q: a partial build must not remove other clusters' files", got)
 	}
 }
 
@@ -123,7 +135,7 @@ func TestConflicts(t *testing.T) {
 		gen("cluster/b/core/x/values.yaml", "v\n"),
 		gen("link.yaml", "v\n"),
 		gen("cluster/c/core/x/values.yaml", "v\n"),
-	})
+	}, true)
 	var conflict *ConflictError
 	if !errors.As(err, &conflict) {
 		t.Fatalf("err = %v, want a ConflictError", err)
@@ -157,7 +169,7 @@ func TestApplyAllOrNothing(t *testing.T) {
 			"cluster/old/core/v/values.yaml": render.Header + "stale\n",
 		})
 		before := readTree(t, dir)
-		plan, err := MakePlan(dir, files)
+		plan, err := MakePlan(dir, files, true)
 		if err != nil {
 			t.Fatal(err)
 		}

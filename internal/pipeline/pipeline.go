@@ -47,6 +47,11 @@ type Result struct {
 	Platform *model.Platform
 	// Files are every rendered file, sorted by path.
 	Files []render.File
+	// ClusterFiles are the files that belong to one cluster each (values,
+	// registration, TKC), sorted by path: what a partial build writes.
+	ClusterFiles []render.File
+	// Complete says that every cluster of the platform was selected.
+	Complete bool
 	// Evaluated and Cached count the cluster directories evaluated and
 	// served from the cache.
 	Evaluated, Cached int
@@ -177,6 +182,7 @@ func run(ctx context.Context, in *load.Inputs, opts Options) (*Result, error) {
 		if data, ok := opts.Cache.Get(platformKey); ok {
 			var pe platformEntry
 			if json.Unmarshal(data, &pe) == nil {
+				model.LinkApps(pe.Bundles)
 				p = &model.Platform{Defaults: pe.Defaults, Bundles: pe.Bundles}
 			}
 		}
@@ -274,7 +280,10 @@ func run(ctx context.Context, in *load.Inputs, opts Options) (*Result, error) {
 		return res, err
 	}
 	res.Platform = p
-	res.Files = slices.Concat(append(files, platformFiles)...)
+	res.Complete = in.Complete
+	res.ClusterFiles = slices.Concat(files...)
+	render.Sort(res.ClusterFiles)
+	res.Files = slices.Concat(res.ClusterFiles, platformFiles)
 	render.Sort(res.Files)
 	return res, nil
 }

@@ -1,4 +1,4 @@
-package pipeline
+package pipeline_test
 
 import (
 	"bytes"
@@ -9,42 +9,19 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/platformc/platformc/internal/cache"
 	"github.com/platformc/platformc/internal/diag"
+	"github.com/platformc/platformc/internal/pipeline"
+	"github.com/platformc/platformc/internal/platformtest"
 )
-
-// copyPlatform copies the reference platform (the repository's CUE) into dst.
-func copyPlatform(t *testing.T, dst string) {
-	t.Helper()
-	src := filepath.Join("..", "..")
-	for _, dir := range []string{"cue.mod", "schema", "platform", "bundles", "clusters"} {
-		err := filepath.WalkDir(filepath.Join(src, dir), func(p string, d fs.DirEntry, err error) error {
-			if err != nil || d.IsDir() || !strings.HasSuffix(p, ".cue") {
-				return err
-			}
-			rel, _ := filepath.Rel(src, p)
-			data, err := os.ReadFile(p)
-			if err != nil {
-				return err
-			}
-			target := filepath.Join(dst, rel)
-			if err := os.MkdirAll(filepath.Dir(target), 0o755); err != nil {
-				return err
-			}
-			return os.WriteFile(target, data, 0o644)
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
-	}
-}
 
 // outcome is what a build produced, as comparable text: every file, or
 // the error report.
-func outcome(res *Result, err error) string {
+func outcome(res *pipeline.Result, err error) string {
 	var b bytes.Buffer
 	if err != nil {
 		diag.Print(&b, err, res.Root)
@@ -63,7 +40,7 @@ var literal = regexp.MustCompile(`"[a-z][a-z0-9.-]*"|\b[0-9]+\b`)
 // build without it gives: the same bytes, or the same errors.
 func TestCachedEqualsUncached(t *testing.T) {
 	mod := t.TempDir()
-	copyPlatform(t, mod)
+	platformtest.CopyPlatform(t, filepath.Join("..", ".."), mod)
 	c, err := cache.Open(t.TempDir())
 	if err != nil {
 		t.Fatal(err)
@@ -76,30 +53,32 @@ func TestCachedEqualsUncached(t *testing.T) {
 		}
 		return nil
 	})
-	build := func(cached bool) string {
-		opts := Options{Dir: mod}
+	build := func(cached bool) (string, *pipeline.Result, error) {
+		opts := pipeline.Options{Dir: mod}
 		if cached {
 			opts.Cache = c
 		}
-		res, err := Run(context.Background(), opts)
-		return outcome(res, err)
+		res, err := pipeline.Run(context.Background(), opts)
+		return outcome(res, err), res, err
 	}
 	build(true) // fill the cache
-	edits := 25
+	edits := 30
 	if testing.Short() {
-		edits = 5
+		edits = 6
 	}
+	ok, servedFromCache := 0, 0
 	for i := range edits {
 		file := inputs[rng.IntN(len(inputs))]
-		data, err := os.ReadFile(file)
+		orig, err := os.ReadFile(file)
 		if err != nil {
 			t.Fatal(err)
 		}
+		data := orig
 		var edit string
 		locs := literal.FindAllIndex(data, -1)
 		switch {
 		case rng.IntN(4) == 0 || len(locs) == 0:
-			data = append(data, []byte("\n// an edit that changes no value\n")...)
+			data = append(slices.Clip(data), []byte("\n// an edit that changes no value\n")...)
 			edit = "comment"
 		default:
 			loc := locs[rng.IntN(len(locs))]
@@ -115,9 +94,25 @@ func TestCachedEqualsUncached(t *testing.T) {
 			t.Fatal(err)
 		}
 		rel, _ := filepath.Rel(mod, file)
-		got, want := build(true), build(false)
+		got, res, err := build(true)
+		want, _, _ := build(false)
 		if got != want {
-			t.Fatalf("edit %d (%s: %s): cached build differs from uncached\ncached:\n%.2000s\nuncached:\n%.2000s", i, rel, edit, got, want)
+			t.Fatalf("edit %d (%s: %s): cached build differs from uncached\ncached:\n%.3000s\nuncached:\n%.3000s", i, rel, edit, got, want)
 		}
+		if err != nil {
+			// Put a breaking edit back, so that later edits build.
+			if err := os.WriteFile(file, orig, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			continue
+		}
+		ok++
+		if res.Cached > 0 {
+			servedFromCache++
+		}
+	}
+	// The test only means something if edits built, some from the cache.
+	if ok < edits/3 || servedFromCache == 0 {
+		t.Fatalf("%d of %d edits built, %d with cached directories: too few to compare", ok, edits, servedFromCache)
 	}
 }

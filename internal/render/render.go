@@ -5,6 +5,7 @@ package render
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"runtime"
@@ -63,12 +64,37 @@ func Clusters(p *model.Platform, clusters []*model.Cluster) ([][]File, error) {
 // cluster and the platform's defaults and bundles only, which is what lets
 // a build cache them per cluster.
 func Cluster(p *model.Platform, c *model.Cluster) ([]File, error) {
-	return Values(p, c)
+	files, err := Values(p, c)
+	if err != nil {
+		return nil, err
+	}
+	for _, kind := range []func(*model.Platform, *model.Cluster) (File, error){Registration, TanzuCluster} {
+		f, err := kind(p, c)
+		if err != nil {
+			return nil, err
+		}
+		files = append(files, f)
+	}
+	return files, nil
 }
 
-// Platform renders the files that depend on every cluster at once.
+// eachCluster renders one file per cluster with kind.
+func eachCluster(p *model.Platform, kind func(*model.Platform, *model.Cluster) (File, error)) ([]File, error) {
+	var files []File
+	for _, c := range p.Clusters {
+		f, err := kind(p, c)
+		if err != nil {
+			return nil, err
+		}
+		files = append(files, f)
+	}
+	return files, nil
+}
+
+// Platform renders the files that depend on every cluster at once: the
+// ApplicationSets, whose generators select clusters by environment.
 func Platform(p *model.Platform) ([]File, error) {
-	return nil, nil
+	return ApplicationSets(p)
 }
 
 // Sort sorts files by path, the order they are listed and written in.
@@ -77,9 +103,18 @@ func Sort(files []File) {
 }
 
 // document encodes v as a YAML document behind the generated header: keys
-// sorted (yaml.v3 sorts map keys), two-space indentation, sequences
-// indented under their key. The bytes depend on the data alone.
+// sorted, two-space indentation, sequences indented under their key. The
+// bytes depend on the data alone. Values (maps decoded from CUE) are
+// encoded as they are; typed manifests go through their JSON form first, so
+// that their json tags (the Kubernetes field names, omitempty) hold.
 func document(v any) ([]byte, error) {
+	if _, ok := v.(map[string]any); !ok {
+		plain, err := plainData(v)
+		if err != nil {
+			return nil, err
+		}
+		v = plain
+	}
 	var b bytes.Buffer
 	b.WriteString(Header)
 	enc := yaml.NewEncoder(&b)
@@ -91,6 +126,43 @@ func document(v any) ([]byte, error) {
 		return nil, err
 	}
 	return b.Bytes(), nil
+}
+
+// plainData converts v to maps, slices and scalars through encoding/json,
+// keeping integers integers.
+func plainData(v any) (any, error) {
+	data, err := json.Marshal(v)
+	if err != nil {
+		return nil, err
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.UseNumber()
+	var out any
+	if err := dec.Decode(&out); err != nil {
+		return nil, err
+	}
+	return numbers(out), nil
+}
+
+// numbers replaces json.Number with int64 or float64.
+func numbers(v any) any {
+	switch x := v.(type) {
+	case map[string]any:
+		for k, e := range x {
+			x[k] = numbers(e)
+		}
+	case []any:
+		for i, e := range x {
+			x[i] = numbers(e)
+		}
+	case json.Number:
+		if i, err := x.Int64(); err == nil {
+			return i
+		}
+		f, _ := x.Float64()
+		return f
+	}
+	return v
 }
 
 func renderError(path string, err error) error {
@@ -110,4 +182,22 @@ func parallel(n int, f func(i int)) {
 		})
 	}
 	wg.Wait()
+}
+
+// objectMeta is the part of Kubernetes' ObjectMeta platformc writes.
+type objectMeta struct {
+	Name        string            `json:"name"`
+	Namespace   string            `json:"namespace,omitempty"`
+	Labels      map[string]string `json:"labels,omitempty"`
+	Annotations map[string]string `json:"annotations,omitempty"`
+}
+
+// sortedKeys returns m's keys in order.
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
 }

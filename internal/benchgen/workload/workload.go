@@ -166,7 +166,14 @@ func bundlesCUE() string {
 	var b strings.Builder
 	b.WriteString(`package bundles
 
-import "bench.local/platform/schema"
+import (
+	"bench.local/platform/platform"
+	"bench.local/platform/schema"
+)
+
+#platform: platform.platform
+
+let platformDefaults = #platform
 
 #cluster: {
 	name:             schema.#Name
@@ -175,7 +182,7 @@ import "bench.local/platform/schema"
 	settings:         schema.#Settings
 }
 
-bundles: [Name=string]: schema.#Bundle & {name: Name}
+bundles: [Name=string]: schema.#Bundle & {name: Name, #platform: platformDefaults}
 
 // _app is the baseline's values document for one app.
 _app: {
