@@ -7,6 +7,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/platformc/platformc/internal/output"
+	"github.com/platformc/platformc/internal/render"
 )
 
 type buildFlags struct {
@@ -54,7 +55,7 @@ func runBuild(cmd *cobra.Command, patterns []string, f *buildFlags) error {
 	if err != nil {
 		return err
 	}
-	plan, err := output.MakePlan(f.out, c.files)
+	plan, err := output.MakePlan(f.out, render.Header, c.files)
 	if err != nil {
 		return &exitError{code: ExitPlatform, msg: err.Error()}
 	}
