@@ -32,7 +32,31 @@ type Options struct {
 // Platform evaluates and checks lp. Platform errors come back as one
 // cue/errors list holding every error found, with positions.
 func Platform(ctx context.Context, lp *load.Platform, opts Options) (*model.Platform, error) {
+	p, err := Catalog(lp)
+	if err != nil {
+		return nil, err
+	}
+	clusters, err := evalClusters(ctx, lp.Clusters, opts.Workers)
+	if err != nil {
+		return nil, err
+	}
+	p.Clusters = clusters
+	if err := check(p, lp.Clusters); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// Catalog evaluates what does not depend on a cluster: the schema's
+// version, the platform defaults and the bundles. The result has no
+// clusters. It is cheap, for commands that need only names.
+func Catalog(lp *load.Platform) (*model.Platform, error) {
 	cctx := cuecontext.New()
+	if err := schemaVersion(cctx.BuildInstance(lp.Schema)); err != nil {
+		// The Go model mirrors one schema: on another, every error that
+		// follows would only say so less clearly.
+		return nil, err
+	}
 	p := &model.Platform{}
 	var errs cueerrors.Error
 
@@ -46,15 +70,6 @@ func Platform(ctx context.Context, lp *load.Platform, opts Options) (*model.Plat
 	if errs != nil {
 		// Clusters built on broken defaults or bundles only repeat their errors.
 		return nil, errs
-	}
-
-	clusters, err := evalClusters(ctx, lp.Clusters, opts.Workers)
-	if err != nil {
-		return nil, err
-	}
-	p.Clusters = clusters
-	if err := check(p, lp.Clusters); err != nil {
-		return nil, err
 	}
 	return p, nil
 }

@@ -1,6 +1,6 @@
 // Package load finds a platform's CUE module and loads, with cue/load, the
-// packages a build needs: the platform defaults, the bundles and the
-// cluster directories the user's patterns select.
+// packages a build needs: the schema, the platform defaults, the bundles and
+// the cluster directories the user's patterns select.
 package load
 
 import (
@@ -23,6 +23,7 @@ const DefaultPattern = "./clusters/..."
 
 // Fixed directories of a platform module, relative to its root.
 const (
+	SchemaDir   = "schema"
 	PlatformDir = "platform"
 	BundlesDir  = "bundles"
 	ClustersDir = "clusters"
@@ -44,7 +45,9 @@ type Config struct {
 // evaluated.
 type Platform struct {
 	// Root is the absolute module root; positions are reported relative to it.
-	Root     string
+	Root string
+	// Schema is the platform's copy of the schema, for its version.
+	Schema   *build.Instance
 	Platform *build.Instance
 	Bundles  *build.Instance
 	// Clusters are the selected cluster directories that declare clusters,
@@ -89,7 +92,7 @@ func Load(cfg Config) (*Platform, error) {
 	if err != nil {
 		return nil, err
 	}
-	root, err := moduleRoot(dir, cfg.Overlay)
+	root, err := ModuleRoot(dir, cfg.Overlay)
 	if err != nil {
 		return nil, err
 	}
@@ -101,10 +104,10 @@ func Load(cfg Config) (*Platform, error) {
 	if err != nil {
 		return nil, err
 	}
-	fixed := []string{"./" + PlatformDir, "./" + BundlesDir}
-	for _, d := range []string{PlatformDir, BundlesDir} {
+	fixed := []string{"./" + SchemaDir, "./" + PlatformDir, "./" + BundlesDir}
+	for _, d := range []string{SchemaDir, PlatformDir, BundlesDir} {
 		if !isDir(filepath.Join(root, d), cfg.Overlay) {
-			return nil, fmt.Errorf("%s: no %s/ directory: a platform module has platform/, bundles/ and clusters/ (platformc init makes one)", root, d)
+			return nil, fmt.Errorf("%s: no %s/ directory: a platform module has schema/, platform/, bundles/ and clusters/ (platformc init makes one)", root, d)
 		}
 	}
 	lcfg := &cueload.Config{Dir: root, ModuleRoot: root, Overlay: cfg.Overlay}
@@ -118,9 +121,9 @@ func Load(cfg Config) (*Platform, error) {
 	if errs != nil {
 		return &Platform{Root: root}, errs
 	}
-	p := &Platform{Root: root, Platform: insts[0], Bundles: insts[1]}
+	p := &Platform{Root: root, Schema: insts[0], Platform: insts[1], Bundles: insts[2]}
 	seen := map[string]bool{}
-	for _, inst := range insts[2:] {
+	for _, inst := range insts[len(fixed):] {
 		if seen[inst.Dir] {
 			continue // two patterns selecting the same directory
 		}
@@ -142,8 +145,8 @@ func Load(cfg Config) (*Platform, error) {
 	return p, nil
 }
 
-// moduleRoot walks up from dir to the directory holding cue.mod.
-func moduleRoot(dir string, overlay map[string]cueload.Source) (string, error) {
+// ModuleRoot walks up from dir to the directory holding cue.mod.
+func ModuleRoot(dir string, overlay map[string]cueload.Source) (string, error) {
 	for d := dir; ; d = filepath.Dir(d) {
 		if isDir(filepath.Join(d, "cue.mod"), overlay) {
 			return d, nil
