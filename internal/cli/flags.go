@@ -1,7 +1,13 @@
 package cli
 
 import (
+	"fmt"
+	"slices"
+	"strings"
+
 	"github.com/spf13/cobra"
+
+	"github.com/platformc/platformc/internal/view"
 )
 
 // commonFlags are the flags of every command that evaluates the platform.
@@ -12,7 +18,7 @@ type commonFlags struct {
 
 func (f *commonFlags) register(cmd *cobra.Command) {
 	cmd.Flags().IntVarP(&f.workers, "jobs", "j", 0, "clusters evaluated at once (default: the number of CPUs)")
-	cmd.Flags().BoolVarP(&f.quiet, "quiet", "q", false, "print nothing on success")
+	cmd.Flags().BoolVarP(&f.quiet, "quiet", "q", false, "print no progress or summary on stderr")
 }
 
 // patternArgs documents the patterns every such command takes.
@@ -20,3 +26,39 @@ const patternHelp = `PATTERN selects cluster directories as go and cue patterns 
 (every cluster, the default), ./clusters/prod/... (one environment), or
 ./clusters/prod/edge-1 (one cluster's directory). Patterns are relative to the
 current directory, which must be inside the platform module.`
+
+// formatFlag is the -o flag of the commands that print data: text for
+// people, json or yaml for scripts.
+type formatFlag struct{ format view.Format }
+
+func (f *formatFlag) String() string { return string(f.format) }
+func (f *formatFlag) Type() string   { return "format" }
+func (f *formatFlag) Set(s string) error {
+	if !slices.Contains(view.Formats, view.Format(s)) {
+		return fmt.Errorf("%q is not one of %s", s, formatNames())
+	}
+	f.format = view.Format(s)
+	return nil
+}
+
+func (f *formatFlag) register(cmd *cobra.Command) {
+	f.format = view.Text
+	cmd.Flags().VarP(f, "output", "o", "print as "+formatNames())
+	_ = cmd.RegisterFlagCompletionFunc("output", func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
+		return formats(), cobra.ShellCompDirectiveNoFileComp
+	})
+}
+
+func formats() []string {
+	var names []string
+	for _, f := range view.Formats {
+		names = append(names, string(f))
+	}
+	return names
+}
+
+// formatNames is "text, json or yaml".
+func formatNames() string {
+	names := formats()
+	return strings.Join(names[:len(names)-1], ", ") + " or " + names[len(names)-1]
+}

@@ -22,6 +22,24 @@ type compiled struct {
 // compile runs the pipeline every command shares on the clusters the
 // patterns select. Platform errors come back as *platformError.
 func compile(ctx context.Context, patterns []string, opts *commonFlags) (*compiled, error) {
+	lp, err := loadPlatform(patterns)
+	if err != nil {
+		return nil, err
+	}
+	p, err := evaluate(ctx, lp, opts)
+	if err != nil {
+		return nil, err
+	}
+	files, err := render.All(p)
+	if err != nil {
+		return nil, &exitError{code: ExitPlatform, msg: err.Error()}
+	}
+	return &compiled{root: lp.Root, platform: p, files: files}, nil
+}
+
+// loadPlatform loads the platform and the cluster directories the
+// patterns select, at least one.
+func loadPlatform(patterns []string) (*load.Platform, error) {
 	lp, err := load.Load(load.Config{Patterns: patterns})
 	if err != nil {
 		root := ""
@@ -33,15 +51,16 @@ func compile(ctx context.Context, patterns []string, opts *commonFlags) (*compil
 	if len(lp.Clusters) == 0 {
 		return nil, &exitError{code: ExitPlatform, msg: "no clusters matched; a cluster is declared as clusters: <name>: {...} in a directory under clusters/"}
 	}
+	return lp, nil
+}
+
+// evaluate evaluates and checks the loaded platform.
+func evaluate(ctx context.Context, lp *load.Platform, opts *commonFlags) (*model.Platform, error) {
 	p, err := eval.Platform(ctx, lp, eval.Options{Workers: opts.workers})
 	if err != nil {
 		return nil, asPlatformError(err, lp.Root)
 	}
-	files, err := render.All(p)
-	if err != nil {
-		return nil, &exitError{code: ExitPlatform, msg: err.Error()}
-	}
-	return &compiled{root: lp.Root, platform: p, files: files}, nil
+	return p, nil
 }
 
 // asPlatformError keeps usage errors and cancellation as they are and

@@ -64,6 +64,31 @@ type ClusterDir struct {
 	Declared []Declared
 }
 
+// Names returns the names of the clusters declared in p's directories,
+// sorted, each once.
+func (p *Platform) Names() []string {
+	var names []string
+	for _, d := range p.Clusters {
+		for _, c := range d.Declared {
+			names = append(names, c.Name)
+		}
+	}
+	slices.Sort(names)
+	return slices.Compact(names)
+}
+
+// Declaring returns the directories of p that declare cluster name: one,
+// unless the name is declared twice (an error the evaluation reports).
+func (p *Platform) Declaring(name string) []*ClusterDir {
+	var dirs []*ClusterDir
+	for _, d := range p.Clusters {
+		if slices.ContainsFunc(d.Declared, func(c Declared) bool { return c.Name == name }) {
+			dirs = append(dirs, d)
+		}
+	}
+	return dirs
+}
+
 // Declared is a cluster declaration: clusters: <name>: {...}.
 type Declared struct {
 	Name string

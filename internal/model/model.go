@@ -4,6 +4,7 @@
 package model
 
 import (
+	"maps"
 	"slices"
 	"strings"
 
@@ -141,6 +142,17 @@ type Taint struct {
 	Key    string `json:"key"`
 	Value  string `json:"value,omitempty"`
 	Effect string `json:"effect"`
+}
+
+// ControlPlaneOf returns the name of the control plane managing env, or ""
+// (the checks make sure there is exactly one).
+func (d Defaults) ControlPlaneOf(env string) string {
+	for _, name := range slices.Sorted(maps.Keys(d.ControlPlanes)) {
+		if slices.Contains(d.ControlPlanes[name].Environments, env) {
+			return name
+		}
+	}
+	return ""
 }
 
 // Apps returns the apps enabled on the cluster, sorted by name.

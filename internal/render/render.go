@@ -6,6 +6,7 @@ package render
 import (
 	"bytes"
 	"fmt"
+	"io"
 	"runtime"
 	"slices"
 	"strings"
@@ -48,21 +49,34 @@ func All(p *model.Platform) ([]File, error) {
 	return files, nil
 }
 
-// document encodes v as a YAML document behind the generated header: keys
-// sorted (yaml.v3 sorts map keys), two-space indentation, sequences
-// indented under their key. The bytes depend on the data alone.
+// document encodes v as a YAML document behind the generated header.
 func document(v any) ([]byte, error) {
 	var b bytes.Buffer
 	b.WriteString(Header)
-	enc := yaml.NewEncoder(&b)
-	enc.SetIndent(2)
-	if err := enc.Encode(v); err != nil {
-		return nil, err
-	}
-	if err := enc.Close(); err != nil {
+	if err := encodeYAML(&b, v); err != nil {
 		return nil, err
 	}
 	return b.Bytes(), nil
+}
+
+// YAML encodes v as YAML the way every generated file is: keys sorted
+// (yaml.v3 sorts map keys), two-space indentation, sequences indented under
+// their key. The bytes depend on the data alone.
+func YAML(v any) ([]byte, error) {
+	var b bytes.Buffer
+	if err := encodeYAML(&b, v); err != nil {
+		return nil, err
+	}
+	return b.Bytes(), nil
+}
+
+func encodeYAML(w io.Writer, v any) error {
+	enc := yaml.NewEncoder(w)
+	enc.SetIndent(2)
+	if err := enc.Encode(v); err != nil {
+		return err
+	}
+	return enc.Close()
 }
 
 func renderError(path string, err error) error {

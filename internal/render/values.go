@@ -22,17 +22,27 @@ func Values(p *model.Platform) ([]File, error) {
 	parallel(len(p.Clusters), func(i int) {
 		c := p.Clusters[i]
 		for _, a := range p.Apps(c) {
-			path := ValuesPath(c.Name, a)
-			data, err := document(c.Values[a.Name])
+			f, err := AppValues(c, a)
 			if err != nil {
-				errs[i] = renderError(path, err)
+				errs[i] = err
 				return
 			}
-			perCluster[i] = append(perCluster[i], File{Path: path, Data: data})
+			perCluster[i] = append(perCluster[i], f)
 		}
 	})
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
 	}
 	return slices.Concat(perCluster...), nil
+}
+
+// AppValues renders the values file of one app of a cluster, as Values
+// does.
+func AppValues(c *model.Cluster, a *model.App) (File, error) {
+	p := ValuesPath(c.Name, a)
+	data, err := document(c.Values[a.Name])
+	if err != nil {
+		return File{}, renderError(p, err)
+	}
+	return File{Path: p, Data: data}, nil
 }
