@@ -6,7 +6,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/platformc/platformc/internal/output"
 	"github.com/platformc/platformc/internal/render"
 )
 
@@ -55,27 +54,16 @@ func runBuild(cmd *cobra.Command, patterns []string, f *buildFlags) error {
 	if err != nil {
 		return err
 	}
-	plan, err := output.MakePlan(f.out, render.Header, c.files)
-	if err != nil {
-		return &exitError{code: ExitPlatform, msg: err.Error()}
+	plan, err := writeDir(cmd, f.out, render.Header, c.files, f.check)
+	if err != nil || f.quiet {
+		return err
 	}
 	add, update, remove := plan.Counts()
 	if f.check {
-		fmt.Fprint(cmd.OutOrStdout(), plan.Listing())
-		if len(plan.Ops) > 0 {
-			return &exitError{code: ExitDrift, msg: fmt.Sprintf("%s is out of date: %d to add, %d to update, %d to remove; run platformc build -o %s", f.out, add, update, remove, f.out)}
-		}
-		if !f.quiet {
-			fmt.Fprintf(cmd.ErrOrStderr(), "%s is up to date: %d clusters, %d files\n", f.out, len(c.platform.Clusters), plan.Unchanged)
-		}
+		fmt.Fprintf(cmd.ErrOrStderr(), "%s is up to date: %d clusters, %d files\n", f.out, len(c.platform.Clusters), plan.Unchanged)
 		return nil
 	}
-	if err := output.Apply(plan); err != nil {
-		return &exitError{code: ExitPlatform, msg: err.Error() + "; nothing was changed"}
-	}
-	if !f.quiet {
-		fmt.Fprintf(cmd.ErrOrStderr(), "built %d clusters into %s: %d files written, %d unchanged, %d removed in %s\n",
-			len(c.platform.Clusters), f.out, add+update, plan.Unchanged, remove, time.Since(start).Round(time.Millisecond))
-	}
+	fmt.Fprintf(cmd.ErrOrStderr(), "built %d clusters into %s: %d files written, %d unchanged, %d removed in %s\n",
+		len(c.platform.Clusters), f.out, add+update, plan.Unchanged, remove, time.Since(start).Round(time.Millisecond))
 	return nil
 }

@@ -62,7 +62,7 @@ schema/, platform/, bundles/ and clusters/.`,
 	prof := registerProfileFlags(root)
 	root.PersistentPreRunE = func(*cobra.Command, []string) error { return prof.start() }
 	root.PersistentPostRunE = func(*cobra.Command, []string) error { return prof.stop() }
-	root.AddCommand(newBuildCmd(), newVetCmd(), newListCmd(), newShowCmd(), newInitCmd(), newVersionCmd())
+	root.AddCommand(newBuildCmd(), newVetCmd(), newListCmd(), newShowCmd(), newDocsCmd(), newInitCmd(), newVersionCmd())
 	return root
 }
 
