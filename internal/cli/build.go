@@ -50,7 +50,7 @@ or writing failed, 2 wrong command line, 3 --check found DIR out of date.`,
 
 func runBuild(cmd *cobra.Command, patterns []string, f *buildFlags) error {
 	start := time.Now()
-	c, err := compile(cmd.Context(), patterns, &f.commonFlags)
+	c, err := compile(cmd, patterns, &f.commonFlags)
 	if err != nil {
 		return err
 	}

@@ -49,7 +49,7 @@ of date.`,
 			if err != nil {
 				return err
 			}
-			p, err := evaluate(cmd.Context(), lp, &f.commonFlags)
+			p, err := evaluate(cmd, lp, &f.commonFlags)
 			if err != nil {
 				return err
 			}

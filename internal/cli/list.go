@@ -64,7 +64,7 @@ func newListKindCmd(kind, short, long, example string, rows func(*model.Platform
 			if err != nil {
 				return err
 			}
-			p, err := evaluate(cmd.Context(), lp, &f.commonFlags)
+			p, err := evaluate(cmd, lp, &f.commonFlags)
 			if err != nil {
 				return err
 			}

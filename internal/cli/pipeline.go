@@ -5,6 +5,7 @@ import (
 	"errors"
 
 	cueerrors "cuelang.org/go/cue/errors"
+	"github.com/spf13/cobra"
 
 	"github.com/platformc/platformc/internal/eval"
 	"github.com/platformc/platformc/internal/load"
@@ -21,12 +22,12 @@ type compiled struct {
 
 // compile runs the pipeline every command shares on the clusters the
 // patterns select. Platform errors come back as *platformError.
-func compile(ctx context.Context, patterns []string, opts *commonFlags) (*compiled, error) {
+func compile(cmd *cobra.Command, patterns []string, opts *commonFlags) (*compiled, error) {
 	lp, err := loadPlatform(patterns)
 	if err != nil {
 		return nil, err
 	}
-	p, err := evaluate(ctx, lp, opts)
+	p, err := evaluate(cmd, lp, opts)
 	if err != nil {
 		return nil, err
 	}
@@ -54,9 +55,12 @@ func loadPlatform(patterns []string) (*load.Platform, error) {
 	return lp, nil
 }
 
-// evaluate evaluates and checks the loaded platform.
-func evaluate(ctx context.Context, lp *load.Platform, opts *commonFlags) (*model.Platform, error) {
-	p, err := eval.Platform(ctx, lp, eval.Options{Workers: opts.workers})
+// evaluate evaluates and checks the loaded platform, showing progress on
+// a terminal.
+func evaluate(cmd *cobra.Command, lp *load.Platform, opts *commonFlags) (*model.Platform, error) {
+	prog := newProgress(cmd.ErrOrStderr(), opts.quiet)
+	p, err := eval.Platform(cmd.Context(), lp, eval.Options{Workers: opts.workers, Progress: prog.update})
+	prog.clear()
 	if err != nil {
 		return nil, asPlatformError(err, lp.Root)
 	}

@@ -85,7 +85,7 @@ func runShowCluster(cmd *cobra.Command, name string, f *showClusterFlags) error 
 		return notFound(fmt.Sprintf("no cluster %q", name), name, lp.Names(), "platformc list clusters lists them")
 	}
 	lp.Clusters = dirs // only what the cluster needs
-	p, err := evaluate(cmd.Context(), lp, &f.commonFlags)
+	p, err := evaluate(cmd, lp, &f.commonFlags)
 	if err != nil {
 		return err
 	}
@@ -170,7 +170,7 @@ closest name), 2 wrong command line.`,
 			if _, ok := catalog.Bundles[name]; !ok {
 				return notFound(fmt.Sprintf("no bundle %q", name), name, slices.Sorted(maps.Keys(catalog.Bundles)), "platformc list bundles lists them")
 			}
-			p, err := evaluate(cmd.Context(), lp, &f.commonFlags)
+			p, err := evaluate(cmd, lp, &f.commonFlags)
 			if err != nil {
 				return err
 			}

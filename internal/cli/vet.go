@@ -27,7 +27,7 @@ Exit status: 0 clean, 1 errors in the platform, 2 wrong command line.`,
 		Example: `  platformc vet                          # every cluster, as in pre-commit
   platformc vet ./clusters/prod/...      # the production clusters`,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := compile(cmd.Context(), args, &f)
+			c, err := compile(cmd, args, &f)
 			if err != nil {
 				return err
 			}

@@ -12,6 +12,7 @@ import (
 	"runtime"
 	"slices"
 	"strings"
+	"sync"
 
 	"cuelang.org/go/cue"
 	"cuelang.org/go/cue/build"
@@ -27,6 +28,9 @@ import (
 type Options struct {
 	// Workers is the number of clusters evaluated at once; 0 means GOMAXPROCS.
 	Workers int
+	// Progress, if set, is told how many of the clusters have been
+	// evaluated, after each cluster directory. Calls never overlap.
+	Progress func(done, total int)
 }
 
 // Platform evaluates and checks lp. Platform errors come back as one
@@ -36,7 +40,7 @@ func Platform(ctx context.Context, lp *load.Platform, opts Options) (*model.Plat
 	if err != nil {
 		return nil, err
 	}
-	clusters, err := evalClusters(ctx, lp.Clusters, opts.Workers)
+	clusters, err := evalClusters(ctx, lp.Clusters, opts)
 	if err != nil {
 		return nil, err
 	}
@@ -167,7 +171,8 @@ type result struct {
 // evalClusters evaluates every cluster directory in a bounded pool of
 // workers, each directory in its own CUE context (a context is not safe
 // for concurrent use), and merges the results in directory order.
-func evalClusters(ctx context.Context, dirs []*load.ClusterDir, workers int) ([]*model.Cluster, error) {
+func evalClusters(ctx context.Context, dirs []*load.ClusterDir, opts Options) ([]*model.Cluster, error) {
+	workers := opts.Workers
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
 	}
@@ -175,6 +180,7 @@ func evalClusters(ctx context.Context, dirs []*load.ClusterDir, workers int) ([]
 	results := make([]result, len(dirs))
 	jobs := make(chan int)
 	done := make(chan struct{})
+	progress := counter(dirs, opts.Progress)
 	for range workers {
 		go func() {
 			defer func() { done <- struct{}{} }()
@@ -183,6 +189,7 @@ func evalClusters(ctx context.Context, dirs []*load.ClusterDir, workers int) ([]
 				// value it built, and a growing heap costs more in garbage
 				// collection than rebuilding the imports does.
 				results[i] = evalDir(cuecontext.New(), dirs[i])
+				progress(len(dirs[i].Declared))
 			}
 		}()
 	}
@@ -212,6 +219,26 @@ func evalClusters(ctx context.Context, dirs []*load.ClusterDir, workers int) ([]
 	}
 	slices.SortStableFunc(clusters, func(a, b *model.Cluster) int { return strings.Compare(a.Name, b.Name) })
 	return clusters, nil
+}
+
+// counter returns the function workers call with the number of clusters
+// they finished, which tells report the running total, one call at a time.
+func counter(dirs []*load.ClusterDir, report func(done, total int)) func(n int) {
+	if report == nil {
+		return func(int) {}
+	}
+	total := 0
+	for _, d := range dirs {
+		total += len(d.Declared)
+	}
+	var mu sync.Mutex
+	done := 0
+	return func(n int) {
+		mu.Lock()
+		defer mu.Unlock()
+		done += n
+		report(done, total)
+	}
 }
 
 // evalDir evaluates the clusters declared in one directory.
