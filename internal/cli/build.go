@@ -38,6 +38,7 @@ or writing failed, 2 wrong command line, 3 --check found DIR out of date.`,
 		Example: `  platformc build                                # all clusters into ./out
   platformc build ./clusters/prod/... -o ../values # production clusters into a values repo checkout
   platformc build --check -o ../values             # list what is out of date, write nothing`,
+		ValidArgsFunction: completeDirs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runBuild(cmd, args, &f)
 		},
