@@ -62,8 +62,8 @@ of date.`,
 				fmt.Fprintf(cmd.ErrOrStderr(), "%s is up to date: %d pages\n", f.out, plan.Unchanged)
 				return nil
 			}
-			fmt.Fprintf(cmd.ErrOrStderr(), "documented %d bundles and %d clusters in %s: %d pages written, %d unchanged, %d removed\n",
-				len(p.Bundles), len(p.Clusters), f.out, add+update, plan.Unchanged, remove)
+			fmt.Fprintf(cmd.ErrOrStderr(), "documented %d bundle%s and %d cluster%s in %s: %d pages written, %d unchanged, %d removed\n",
+				len(p.Bundles), plural(len(p.Bundles)), len(p.Clusters), plural(len(p.Clusters)), f.out, add+update, plan.Unchanged, remove)
 			return nil
 		},
 	}
