@@ -45,11 +45,7 @@ of date.`,
   platformc docs --check -o docs            # in CI: exit 3 if docs/ is out of date`,
 		ValidArgsFunction: completeDirs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			lp, err := loadPlatform(args)
-			if err != nil {
-				return err
-			}
-			p, err := evaluate(cmd, lp, &f.commonFlags)
+			p, err := evaluatePatterns(cmd, args, &f.commonFlags)
 			if err != nil {
 				return err
 			}

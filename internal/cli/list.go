@@ -60,11 +60,7 @@ func newListKindCmd(kind, short, long, example string, rows func(*model.Platform
 		Long:    long + "\n\n" + patternHelp + "\n\nExit status: 0 listed, 1 errors in the platform, 2 wrong command line.",
 		Example: example,
 		RunE: func(cmd *cobra.Command, patterns []string) error {
-			lp, err := loadPlatform(patterns)
-			if err != nil {
-				return err
-			}
-			p, err := evaluate(cmd, lp, &f.commonFlags)
+			p, err := evaluatePatterns(cmd, patterns, &f.commonFlags)
 			if err != nil {
 				return err
 			}

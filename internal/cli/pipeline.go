@@ -15,19 +15,14 @@ import (
 
 // compiled is the result of load → evaluate → render.
 type compiled struct {
-	root     string
 	platform *model.Platform
 	files    []render.File
 }
 
-// compile runs the pipeline every command shares on the clusters the
+// compile runs the pipeline build and vet share on the clusters the
 // patterns select. Platform errors come back as *platformError.
 func compile(cmd *cobra.Command, patterns []string, opts *commonFlags) (*compiled, error) {
-	lp, err := loadPlatform(patterns)
-	if err != nil {
-		return nil, err
-	}
-	p, err := evaluate(cmd, lp, opts)
+	p, err := evaluatePatterns(cmd, patterns, opts)
 	if err != nil {
 		return nil, err
 	}
@@ -35,7 +30,16 @@ func compile(cmd *cobra.Command, patterns []string, opts *commonFlags) (*compile
 	if err != nil {
 		return nil, &exitError{code: ExitPlatform, msg: err.Error()}
 	}
-	return &compiled{root: lp.Root, platform: p, files: files}, nil
+	return &compiled{platform: p, files: files}, nil
+}
+
+// evaluatePatterns loads and evaluates the clusters the patterns select.
+func evaluatePatterns(cmd *cobra.Command, patterns []string, opts *commonFlags) (*model.Platform, error) {
+	lp, err := loadPlatform(patterns)
+	if err != nil {
+		return nil, err
+	}
+	return evaluate(cmd, lp, opts)
 }
 
 // loadPlatform loads the platform and the cluster directories the

@@ -155,6 +155,29 @@ func (d Defaults) ControlPlaneOf(env string) string {
 	return ""
 }
 
+// RequiredBy returns the bundles that require bundle, sorted.
+func (p *Platform) RequiredBy(bundle string) []string {
+	var names []string
+	for _, name := range slices.Sorted(maps.Keys(p.Bundles)) {
+		if slices.Contains(p.Bundles[name].Requires, bundle) {
+			names = append(names, name)
+		}
+	}
+	return names
+}
+
+// Enabling returns the names of the clusters that enable bundle, in
+// cluster order.
+func (p *Platform) Enabling(bundle string) []string {
+	var names []string
+	for _, c := range p.Clusters {
+		if slices.Contains(c.Bundles, bundle) {
+			names = append(names, c.Name)
+		}
+	}
+	return names
+}
+
 // Apps returns the apps enabled on the cluster, sorted by name.
 func (p *Platform) Apps(c *Cluster) []*App {
 	var apps []*App

@@ -136,24 +136,14 @@ func groupLabel(clusters []string) string {
 
 func bundleDoc(p *model.Platform, name string) string {
 	bu := p.Bundles[name]
-	var requiredBy, clusters []string
-	for _, other := range slices.Sorted(maps.Keys(p.Bundles)) {
-		if slices.Contains(p.Bundles[other].Requires, name) {
-			requiredBy = append(requiredBy, other)
-		}
-	}
-	for _, c := range p.Clusters {
-		if slices.Contains(c.Bundles, name) {
-			clusters = append(clusters, c.Name)
-		}
-	}
+	clusters := p.Enabling(name)
 	var b strings.Builder
 	b.WriteString(MarkdownHeader)
 	fmt.Fprintf(&b, "# %s %s\n\n", name, bu.Version)
 	fmt.Fprintf(&b, "%s\n\n", bu.Description)
 	fmt.Fprintf(&b, "- Required on every cluster: %s\n", yesNo(bu.Required))
 	fmt.Fprintf(&b, "- Requires: %s\n", orDash(bundleLinks(sorted(bu.Requires))))
-	fmt.Fprintf(&b, "- Required by: %s\n", orDash(bundleLinks(requiredBy)))
+	fmt.Fprintf(&b, "- Required by: %s\n", orDash(bundleLinks(p.RequiredBy(name))))
 	fmt.Fprintf(&b, "- Enabled on %d cluster%s: %s\n", len(clusters), plural(len(clusters)), orDash(strings.Join(clusters, ", ")))
 	b.WriteString("\n## Content\n\n")
 	b.WriteString("| Application | Category | Chart version | Implemented since | Namespace |\n")

@@ -82,33 +82,16 @@ func Bundles(p *model.Platform) BundleList {
 
 func bundleRow(p *model.Platform, name string) BundleRow {
 	b := p.Bundles[name]
-	var requiredBy []string
-	for _, other := range slices.Sorted(maps.Keys(p.Bundles)) {
-		if slices.Contains(p.Bundles[other].Requires, name) {
-			requiredBy = append(requiredBy, other)
-		}
-	}
 	return BundleRow{
 		Name:        name,
 		Description: b.Description,
 		Version:     b.Version,
 		Required:    b.Required,
 		Requires:    orEmpty(slices.Sorted(slices.Values(b.Requires))),
-		RequiredBy:  orEmpty(requiredBy),
+		RequiredBy:  orEmpty(p.RequiredBy(name)),
 		Apps:        orEmpty(slices.Sorted(maps.Keys(b.Apps))),
-		Clusters:    orEmpty(enabling(p, name)),
+		Clusters:    orEmpty(p.Enabling(name)),
 	}
-}
-
-// enabling returns the clusters of p that enable bundle, sorted.
-func enabling(p *model.Platform, bundle string) []string {
-	var names []string
-	for _, c := range p.Clusters {
-		if slices.Contains(c.Bundles, bundle) {
-			names = append(names, c.Name)
-		}
-	}
-	return names
 }
 
 // Text prints NAME VERSION REQUIRED REQUIRES APPS CLUSTERS, the last two
@@ -154,7 +137,7 @@ type AppList []AppRow
 func Apps(p *model.Platform) AppList {
 	rows := AppList{}
 	for _, b := range slices.Sorted(maps.Keys(p.Bundles)) {
-		clusters := orEmpty(enabling(p, b))
+		clusters := orEmpty(p.Enabling(b))
 		for _, a := range p.Bundles[b].Apps {
 			rows = append(rows, AppRow{App: app(a), Bundle: b, Clusters: clusters})
 		}
