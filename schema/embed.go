@@ -8,3 +8,7 @@ import "embed"
 //
 //go:embed *.cue
 var FS embed.FS
+
+// Version is #SchemaVersion of the embedded schema (version.cue), the
+// version a platform's schema/ must have. A test keeps the two equal.
+const Version = "v1"

@@ -50,10 +50,7 @@ manifests), 2 wrong command line.`,
 }
 
 func runApps(cmd *cobra.Command, patterns []string, f *appsFlags) error {
-	if err := f.check(); err != nil {
-		return err
-	}
-	c, err := compile(cmd.Context(), cmd.ErrOrStderr(), patterns, &f.commonFlags)
+	c, err := compile(cmd, patterns, &f.commonFlags)
 	if err != nil {
 		return err
 	}
@@ -68,7 +65,7 @@ func runApps(cmd *cobra.Command, patterns []string, f *appsFlags) error {
 	if apps == nil {
 		apps = []preview.Application{}
 	}
-	if err := f.write(cmd.OutOrStdout(), apps, func(w io.Writer) error { return appsTable(w, apps) }); err != nil {
+	if err := printData(cmd, f.format, appRows(apps)); err != nil {
 		return err
 	}
 	if !f.quiet {
@@ -78,7 +75,10 @@ func runApps(cmd *cobra.Command, patterns []string, f *appsFlags) error {
 	return nil
 }
 
-func appsTable(w io.Writer, apps []preview.Application) error {
+// appRows are the Applications as list and show print data.
+type appRows []preview.Application
+
+func (apps appRows) Text(w io.Writer) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "CLUSTER\tAPPLICATION\tCONTROL PLANE\tNAMESPACE\tCHART PATH\tREVISION\tVALUE FILES")
 	for _, a := range apps {

@@ -6,7 +6,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/platformc/platformc/internal/output"
+	"github.com/platformc/platformc/internal/render"
 )
 
 type buildFlags struct {
@@ -56,6 +56,7 @@ or writing failed, 2 wrong command line, 3 --check found DIR out of date.`,
 		Example: `  platformc build                                # all clusters into ./out
   platformc build ./clusters/prod/... -o ../values # production clusters into a values repo checkout
   platformc build --check -o ../values             # list what is out of date, write nothing`,
+		ValidArgsFunction: completeDirs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runBuild(cmd, args, &f)
 		},
@@ -68,7 +69,7 @@ or writing failed, 2 wrong command line, 3 --check found DIR out of date.`,
 
 func runBuild(cmd *cobra.Command, patterns []string, f *buildFlags) error {
 	start := time.Now()
-	c, err := compile(cmd.Context(), cmd.ErrOrStderr(), patterns, &f.commonFlags)
+	c, err := compile(cmd, patterns, &f.commonFlags)
 	if err != nil {
 		return err
 	}
@@ -78,27 +79,16 @@ func runBuild(cmd *cobra.Command, patterns []string, f *buildFlags) error {
 	if !c.Complete {
 		files = c.ClusterFiles
 	}
-	plan, err := output.MakePlan(f.out, files, c.Complete)
-	if err != nil {
-		return &exitError{code: ExitPlatform, msg: err.Error()}
+	plan, err := writeDir(cmd, f.out, render.Header, files, f.check, c.Complete)
+	if err != nil || f.quiet {
+		return err
 	}
 	add, update, remove := plan.Counts()
 	if f.check {
-		fmt.Fprint(cmd.OutOrStdout(), plan.Listing())
-		if len(plan.Ops) > 0 {
-			return &exitError{code: ExitDrift, msg: fmt.Sprintf("%s is out of date: %d to add, %d to update, %d to remove; run platformc build -o %s", f.out, add, update, remove, f.out)}
-		}
-		if !f.quiet {
-			fmt.Fprintf(cmd.ErrOrStderr(), "%s is up to date: %d clusters, %d files\n", f.out, len(c.Platform.Clusters), plan.Unchanged)
-		}
+		fmt.Fprintf(cmd.ErrOrStderr(), "%s is up to date: %d clusters, %d files\n", f.out, len(c.Platform.Clusters), plan.Unchanged)
 		return nil
 	}
-	if err := output.Apply(plan); err != nil {
-		return &exitError{code: ExitPlatform, msg: err.Error() + "; nothing was changed"}
-	}
-	if !f.quiet {
-		fmt.Fprintf(cmd.ErrOrStderr(), "built %d clusters into %s: %d files written, %d unchanged, %d removed in %s (%d directories evaluated, %d from cache)\n",
-			len(c.Platform.Clusters), f.out, add+update, plan.Unchanged, remove, time.Since(start).Round(time.Millisecond), c.Evaluated, c.Cached)
-	}
+	fmt.Fprintf(cmd.ErrOrStderr(), "built %d clusters into %s: %d files written, %d unchanged, %d removed in %s (%d directories evaluated, %d from cache)\n",
+		len(c.Platform.Clusters), f.out, add+update, plan.Unchanged, remove, time.Since(start).Round(time.Millisecond), c.Evaluated, c.Cached)
 	return nil
 }

@@ -1,12 +1,13 @@
 package cli
 
 import (
-	"encoding/json"
 	"fmt"
-	"io"
+	"slices"
+	"strings"
 
 	"github.com/spf13/cobra"
-	"sigs.k8s.io/yaml"
+
+	"github.com/platformc/platformc/internal/view"
 )
 
 // commonFlags are the flags of every command that evaluates the platform.
@@ -19,7 +20,7 @@ type commonFlags struct {
 
 func (f *commonFlags) register(cmd *cobra.Command) {
 	cmd.Flags().IntVarP(&f.workers, "jobs", "j", 0, "cluster directories evaluated at once (default: the number of CPUs)")
-	cmd.Flags().BoolVarP(&f.quiet, "quiet", "q", false, "print nothing on success")
+	cmd.Flags().BoolVarP(&f.quiet, "quiet", "q", false, "print no progress or summary on stderr")
 	cmd.Flags().BoolVar(&f.noCache, "no-cache", false, "evaluate every cluster, neither reading nor writing the build cache")
 	cmd.Flags().StringVar(&f.cacheDir, "cache-dir", "", "build cache directory (default: $PLATFORMC_CACHE, else platformc/ in the user cache directory)")
 }
@@ -30,38 +31,38 @@ const patternHelp = `PATTERN selects cluster directories as go and cue patterns 
 ./clusters/prod/edge-1 (one cluster's directory). Patterns are relative to the
 current directory, which must be inside the platform module.`
 
-// formatFlag is -o for commands that print data: an aligned table for
-// people, or json or yaml for scripts.
-type formatFlag struct{ format string }
+// formatFlag is the -o flag of the commands that print data: text for
+// people, json or yaml for scripts.
+type formatFlag struct{ format view.Format }
+
+func (f *formatFlag) String() string { return string(f.format) }
+func (f *formatFlag) Type() string   { return "format" }
+func (f *formatFlag) Set(s string) error {
+	if !slices.Contains(view.Formats, view.Format(s)) {
+		return fmt.Errorf("%q is not one of %s", s, formatNames())
+	}
+	f.format = view.Format(s)
+	return nil
+}
 
 func (f *formatFlag) register(cmd *cobra.Command) {
-	cmd.Flags().StringVarP(&f.format, "output", "o", "table", "output format: table, json or yaml")
+	f.format = view.Text
+	cmd.Flags().VarP(f, "output", "o", "print as "+formatNames())
+	_ = cmd.RegisterFlagCompletionFunc("output", func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
+		return formats(), cobra.ShellCompDirectiveNoFileComp
+	})
 }
 
-// check refuses an unknown format as a usage error (exit 2).
-func (f *formatFlag) check() error {
-	switch f.format {
-	case "table", "json", "yaml":
-		return nil
+func formats() []string {
+	var names []string
+	for _, f := range view.Formats {
+		names = append(names, string(f))
 	}
-	return usageErr(fmt.Errorf("-o %q: the output format is table, json or yaml", f.format))
+	return names
 }
 
-// write prints v as JSON or YAML, or calls table for the table format.
-func (f *formatFlag) write(w io.Writer, v any, table func(io.Writer) error) error {
-	switch f.format {
-	case "json":
-		enc := json.NewEncoder(w)
-		enc.SetIndent("", "  ")
-		return enc.Encode(v)
-	case "yaml":
-		data, err := yaml.Marshal(v)
-		if err != nil {
-			return err
-		}
-		_, err = w.Write(data)
-		return err
-	default:
-		return table(w)
-	}
+// formatNames is "text, json or yaml".
+func formatNames() string {
+	names := formats()
+	return strings.Join(names[:len(names)-1], ", ") + " or " + names[len(names)-1]
 }

@@ -70,7 +70,7 @@ func runJoin(cmd *cobra.Command, patterns []string, f *joinFlags) error {
 	if err != nil {
 		return usageErr(fmt.Errorf("--context: %w", err))
 	}
-	c, err := compile(cmd.Context(), cmd.ErrOrStderr(), patterns, &f.commonFlags)
+	c, err := compile(cmd, patterns, &f.commonFlags)
 	if err != nil {
 		return err
 	}

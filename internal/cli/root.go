@@ -56,15 +56,22 @@ schema/, platform/, bundles/ and clusters/.`,
 		Example: `  platformc vet                                   # check every cluster (pre-commit)
   platformc build ./clusters/... -o out           # write the values of every cluster to out/
   platformc build --check -o ../values-repo       # exit 3 if the values repo is out of date`,
-		SilenceErrors:     true,
-		SilenceUsage:      true,
-		CompletionOptions: cobra.CompletionOptions{HiddenDefaultCmd: true},
+		SilenceErrors: true,
+		SilenceUsage:  true,
 	}
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageErr(err) })
 	prof := registerProfileFlags(root)
 	root.PersistentPreRunE = func(*cobra.Command, []string) error { return prof.start() }
 	root.PersistentPostRunE = func(*cobra.Command, []string) error { return prof.stop() }
-	root.AddCommand(newBuildCmd(), newVetCmd(), newAppsCmd(), newJoinCmd(), newCleanCmd(), newVersionCmd())
+	root.AddCommand(newBuildCmd(), newVetCmd(), newAppsCmd(), newJoinCmd(), newListCmd(), newShowCmd(), newDocsCmd(), newInitCmd(), newCleanCmd(), newVersionCmd())
+	root.AddCommand(newHelpTopics()...)
+	// cobra adds its completion command when it runs; made now, it can
+	// have an example like every other command.
+	root.InitDefaultCompletionCmd()
+	if c, _, err := root.Find([]string{"completion"}); err == nil && c != root {
+		c.Example = `  source <(platformc completion bash)                  # bash, in this shell
+  platformc completion zsh > "${fpath[1]}/_platformc"  # zsh, in every new shell`
+	}
 	return root
 }
 

@@ -6,6 +6,8 @@ import (
 	"runtime/debug"
 
 	"github.com/spf13/cobra"
+
+	"github.com/platformc/platformc/schema"
 )
 
 func newVersionCmd() *cobra.Command {
@@ -21,8 +23,8 @@ func newVersionCmd() *cobra.Command {
 	}
 }
 
-// versionString names the platformc build, the cuelang.org/go module and
-// the Go toolchain.
+// versionString names the platformc build, the cuelang.org/go module, the
+// Go toolchain and the version of the schema platformc carries.
 func versionString() string {
 	version, cue := "(devel)", "unknown"
 	if info, ok := debug.ReadBuildInfo(); ok {
@@ -40,5 +42,5 @@ func versionString() string {
 			}
 		}
 	}
-	return fmt.Sprintf("platformc %s (cuelang.org/go %s, %s)", version, cue, runtime.Version())
+	return fmt.Sprintf("platformc %s (cuelang.org/go %s, %s, schema %s)", version, cue, runtime.Version(), schema.Version)
 }

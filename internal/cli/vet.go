@@ -29,8 +29,9 @@ value breaks) follow indented.
 Exit status: 0 clean, 1 errors in the platform, 2 wrong command line.`,
 		Example: `  platformc vet                          # every cluster, as in pre-commit
   platformc vet ./clusters/prod/...      # the production clusters`,
+		ValidArgsFunction: completeDirs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := compile(cmd.Context(), cmd.ErrOrStderr(), args, &f)
+			c, err := compile(cmd, args, &f)
 			if err != nil {
 				return err
 			}

@@ -28,15 +28,15 @@ type Options struct {
 	// Workers is the number of cluster directories evaluated at once; 0
 	// means GOMAXPROCS.
 	Workers int
-	// Progress, if set, is called after each directory with the number
-	// done and the total, from one goroutine at a time.
+	// Progress, if set, is told how many of the clusters have been
+	// evaluated, after each cluster directory. Calls never overlap.
 	Progress func(done, total int)
 }
 
 // Platform evaluates and checks everything lp holds. Platform errors come
 // back as one cue/errors list holding every error found, with positions.
 func Platform(ctx context.Context, lp *load.Platform, opts Options) (*model.Platform, error) {
-	p, err := Defaults(lp)
+	p, err := Catalog(lp)
 	if err != nil {
 		return nil, err
 	}
@@ -59,10 +59,16 @@ func Platform(ctx context.Context, lp *load.Platform, opts Options) (*model.Plat
 	return p, nil
 }
 
-// Defaults evaluates the platform defaults and the bundles' metadata: a
-// platform without clusters yet.
-func Defaults(lp *load.Platform) (*model.Platform, error) {
+// Catalog evaluates what does not depend on a cluster: the schema's
+// version, the platform defaults and the bundles. The result has no
+// clusters. It is cheap, for commands that need only names.
+func Catalog(lp *load.Platform) (*model.Platform, error) {
 	cctx := cuecontext.New()
+	if err := schemaVersion(cctx.BuildInstance(lp.Schema)); err != nil {
+		// The Go model mirrors one schema: on another, every error that
+		// follows would only say so less clearly.
+		return nil, err
+	}
 	var errs cueerrors.Error
 	defaults, derr := decodeDefaults(cctx.BuildInstance(lp.Platform))
 	errs = cueerrors.Append(errs, derr)
@@ -196,7 +202,7 @@ func Clusters(ctx context.Context, dirs []*load.ClusterDir, opts Options) ([]Dir
 	workers = min(workers, max(len(dirs), 1))
 	results := make([]DirResult, len(dirs))
 	jobs := make(chan int)
-	done := make(chan struct{}, len(dirs)) // buffered: workers never block on a canceled run
+	done := make(chan int, len(dirs)) // buffered: workers never block on a canceled run
 	for range workers {
 		go func() {
 			for i := range jobs {
@@ -204,7 +210,7 @@ func Clusters(ctx context.Context, dirs []*load.ClusterDir, opts Options) ([]Dir
 				// value it built, and a growing heap costs more in garbage
 				// collection than rebuilding the imports does.
 				results[i] = evalDir(cuecontext.New(), dirs[i])
-				done <- struct{}{}
+				done <- i
 			}
 		}()
 	}
@@ -218,14 +224,23 @@ func Clusters(ctx context.Context, dirs []*load.ClusterDir, opts Options) ([]Dir
 			}
 		}
 	}()
-	for n := range dirs {
+	total := 0
+	for _, d := range dirs {
+		total += len(d.Declared)
+	}
+	evaluated := 0
+	for range dirs {
 		select {
-		case <-done:
+		case i := <-done:
+			if len(dirs[i].Declared) == 0 {
+				continue // a directory of defaults: nothing to count
+			}
+			evaluated += len(dirs[i].Declared)
 		case <-ctx.Done():
 			return nil, ctx.Err()
 		}
 		if opts.Progress != nil {
-			opts.Progress(n+1, len(dirs))
+			opts.Progress(evaluated, total)
 		}
 	}
 	return results, nil

@@ -1,6 +1,7 @@
 // Package load finds a platform's CUE module, the cluster directories the
 // user's patterns select and the inputs each depends on (Scan), and loads,
-// with cue/load, the packages a build evaluates (Load).
+// with cue/load, the packages a build evaluates (Load): the schema, the
+// platform defaults, the bundles and cluster directories.
 package load
 
 import (
@@ -22,6 +23,7 @@ const DefaultPattern = "./clusters/..."
 
 // Fixed directories of a platform module, relative to its root.
 const (
+	SchemaDir   = "schema"
 	PlatformDir = "platform"
 	BundlesDir  = "bundles"
 	ClustersDir = "clusters"
@@ -31,7 +33,9 @@ const (
 // evaluated.
 type Platform struct {
 	// Root is the absolute module root; positions are reported relative to it.
-	Root     string
+	Root string
+	// Schema is the platform's copy of the schema, for its version.
+	Schema   *build.Instance
 	Platform *build.Instance
 	Bundles  *build.Instance
 	// Clusters are the loaded cluster directories, in the order asked for.
@@ -45,6 +49,31 @@ type ClusterDir struct {
 	// Declared are the clusters declared in files of this directory (not of
 	// its parents), sorted by name; none for a directory of defaults.
 	Declared []Declared
+}
+
+// Names returns the names of the clusters declared in p's directories,
+// sorted, each once.
+func (p *Platform) Names() []string {
+	var names []string
+	for _, d := range p.Clusters {
+		for _, c := range d.Declared {
+			names = append(names, c.Name)
+		}
+	}
+	slices.Sort(names)
+	return slices.Compact(names)
+}
+
+// Declaring returns the directories of p that declare cluster name: one,
+// unless the name is declared twice (an error the evaluation reports).
+func (p *Platform) Declaring(name string) []*ClusterDir {
+	var dirs []*ClusterDir
+	for _, d := range p.Clusters {
+		if slices.ContainsFunc(d.Declared, func(c Declared) bool { return c.Name == name }) {
+			dirs = append(dirs, d)
+		}
+	}
+	return dirs
 }
 
 // Declared is a cluster declaration: clusters: <name>: {...}.
@@ -63,12 +92,14 @@ func (e *UsageError) Error() string { return e.Msg }
 // given cluster directories (absolute, as Scan finds them) of the module at
 // root. A platform error is returned as a cue/errors list with positions.
 func Load(root string, dirs []string) (*Platform, error) {
-	for _, d := range []string{PlatformDir, BundlesDir} {
+	fixed := []string{SchemaDir, PlatformDir, BundlesDir}
+	var args []string
+	for _, d := range fixed {
 		if fi, err := os.Stat(filepath.Join(root, d)); err != nil || !fi.IsDir() {
-			return nil, fmt.Errorf("%s: no %s/ directory: a platform module has platform/, bundles/ and clusters/ (platformc init makes one)", root, d)
+			return nil, fmt.Errorf("%s: no %s/ directory: a platform module has schema/, platform/, bundles/ and clusters/ (platformc init makes one)", root, d)
 		}
+		args = append(args, "./"+d)
 	}
-	args := []string{"./" + PlatformDir, "./" + BundlesDir}
 	for _, d := range dirs {
 		r, err := filepath.Rel(root, d)
 		if err != nil {
@@ -86,8 +117,8 @@ func Load(root string, dirs []string) (*Platform, error) {
 	if errs != nil {
 		return nil, errs
 	}
-	p := &Platform{Root: root, Platform: insts[0], Bundles: insts[1]}
-	for _, inst := range insts[2:] {
+	p := &Platform{Root: root, Schema: insts[0], Platform: insts[1], Bundles: insts[2]}
+	for _, inst := range insts[len(fixed):] {
 		if inst.PkgName != "clusters" {
 			errs = cueerrors.Append(errs, cueerrors.Newf(token.NoPos,
 				"%s: package %s: directories under clusters/ hold package clusters",
@@ -102,8 +133,8 @@ func Load(root string, dirs []string) (*Platform, error) {
 	return p, nil
 }
 
-// moduleRoot walks up from dir to the directory holding cue.mod.
-func moduleRoot(dir string) (string, error) {
+// ModuleRoot walks up from dir to the directory holding cue.mod.
+func ModuleRoot(dir string) (string, error) {
 	for d := dir; ; d = filepath.Dir(d) {
 		if isDir(filepath.Join(d, "cue.mod")) {
 			return d, nil
@@ -168,4 +199,18 @@ func rel(base, path string) string {
 		return r
 	}
 	return path
+}
+
+// Selected loads, without a cache, every cluster directory cfg's patterns
+// select: Scan, then Load.
+func Selected(cfg Config) (*Platform, error) {
+	in, err := Scan(cfg)
+	if err != nil {
+		return nil, err
+	}
+	dirs := make([]string, len(in.Dirs))
+	for i, d := range in.Dirs {
+		dirs[i] = d.Dir
+	}
+	return Load(in.Root, dirs)
 }

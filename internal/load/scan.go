@@ -67,7 +67,7 @@ func Scan(cfg Config) (*Inputs, error) {
 	if err != nil {
 		return nil, err
 	}
-	root, err := moduleRoot(dir)
+	root, err := ModuleRoot(dir)
 	if err != nil {
 		return nil, err
 	}

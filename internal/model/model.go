@@ -4,6 +4,7 @@
 package model
 
 import (
+	"maps"
 	"slices"
 	"strings"
 
@@ -155,6 +156,40 @@ type Taint struct {
 	Key    string `json:"key"`
 	Value  string `json:"value,omitempty"`
 	Effect string `json:"effect"`
+}
+
+// ControlPlaneOf returns the name of the control plane managing env, or ""
+// (the checks make sure there is exactly one).
+func (d Defaults) ControlPlaneOf(env string) string {
+	for _, name := range slices.Sorted(maps.Keys(d.ControlPlanes)) {
+		if slices.Contains(d.ControlPlanes[name].Environments, env) {
+			return name
+		}
+	}
+	return ""
+}
+
+// RequiredBy returns the bundles that require bundle, sorted.
+func (p *Platform) RequiredBy(bundle string) []string {
+	var names []string
+	for _, name := range slices.Sorted(maps.Keys(p.Bundles)) {
+		if slices.Contains(p.Bundles[name].Requires, bundle) {
+			names = append(names, name)
+		}
+	}
+	return names
+}
+
+// Enabling returns the names of the clusters that enable bundle, in
+// cluster order.
+func (p *Platform) Enabling(bundle string) []string {
+	var names []string
+	for _, c := range p.Clusters {
+		if slices.Contains(c.Bundles, bundle) {
+			names = append(names, c.Name)
+		}
+	}
+	return names
 }
 
 // Apps returns the apps enabled on the cluster, sorted by name.

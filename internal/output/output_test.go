@@ -66,7 +66,7 @@ func TestPlanAndApply(t *testing.T) {
 		gen("cluster/a/core/y/values.yaml", "new\n"),
 		gen("cluster/b/core/x/values.yaml", "added\n"),
 	}
-	plan, err := MakePlan(dir, files, true)
+	plan, err := MakePlan(dir, render.Header, files, true)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -102,7 +102,7 @@ func TestPlanAndApply(t *testing.T) {
 		}
 	}
 	// Applying the same files again changes nothing.
-	plan, err = MakePlan(dir, files, true)
+	plan, err = MakePlan(dir, render.Header, files, true)
 	if err != nil || len(plan.Ops) != 0 || plan.Unchanged != 3 {
 		t.Errorf("second plan: %v, %d ops, %d unchanged", err, len(plan.Ops), plan.Unchanged)
 	}
@@ -111,7 +111,7 @@ func TestPlanAndApply(t *testing.T) {
 func TestPartialBuildDoesNotPrune(t *testing.T) {
 	dir := t.TempDir()
 	writeTree(t, dir, map[string]string{"cluster/other/core/x/values.yaml": render.Header + "another cluster's\n"})
-	plan, err := MakePlan(dir, []render.File{gen("cluster/a/core/x/values.yaml", "v\n")}, false)
+	plan, err := MakePlan(dir, render.Header, []render.File{gen("cluster/a/core/x/values.yaml", "v\n")}, false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -130,7 +130,7 @@ func TestConflicts(t *testing.T) {
 		t.Fatal(err)
 	}
 	before := readTree(t, dir)
-	_, err := MakePlan(dir, []render.File{
+	_, err := MakePlan(dir, render.Header, []render.File{
 		gen("cluster/a/core/x/values.yaml", "v\n"),
 		gen("cluster/b/core/x/values.yaml", "v\n"),
 		gen("link.yaml", "v\n"),
@@ -169,7 +169,7 @@ func TestApplyAllOrNothing(t *testing.T) {
 			"cluster/old/core/v/values.yaml": render.Header + "stale\n",
 		})
 		before := readTree(t, dir)
-		plan, err := MakePlan(dir, files, true)
+		plan, err := MakePlan(dir, render.Header, files, true)
 		if err != nil {
 			t.Fatal(err)
 		}

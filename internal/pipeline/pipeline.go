@@ -224,7 +224,7 @@ func run(ctx context.Context, in *load.Inputs, opts Options) (*Result, error) {
 		if err != nil {
 			return res, err
 		}
-		defaults, err := eval.Defaults(lp)
+		defaults, err := eval.Catalog(lp)
 		if err != nil {
 			return res, err
 		}

@@ -16,12 +16,22 @@ func ValuesPath(cluster string, a *model.App) string {
 func Values(p *model.Platform, c *model.Cluster) ([]File, error) {
 	var files []File
 	for _, a := range p.Apps(c) {
-		path := ValuesPath(c.Name, a)
-		data, err := document(c.Values[a.Name])
+		f, err := AppValues(c, a)
 		if err != nil {
-			return nil, renderError(path, err)
+			return nil, err
 		}
-		files = append(files, File{Path: path, Data: data})
+		files = append(files, f)
 	}
 	return files, nil
+}
+
+// AppValues renders the values file of one app of a cluster, as Values
+// does.
+func AppValues(c *model.Cluster, a *model.App) (File, error) {
+	p := ValuesPath(c.Name, a)
+	data, err := document(c.Values[a.Name])
+	if err != nil {
+		return File{}, renderError(p, err)
+	}
+	return File{Path: p, Data: data}, nil
 }

@@ -1,0 +1,39 @@
+package eval
+
+import (
+	"context"
+	"testing"
+
+	"github.com/platformc/platformc/internal/load"
+)
+
+// TestProgress: the reference platform's three clusters, in three
+// directories evaluated by two workers, are counted one call at a time up
+// to the total.
+func TestProgress(t *testing.T) {
+	lp, err := load.Selected(load.Config{Dir: "../.."})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var calls [][2]int
+	p, err := Platform(context.Background(), lp, Options{Workers: 2, Progress: func(done, total int) {
+		calls = append(calls, [2]int{done, total}) // not locked: calls never overlap
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	withClusters := 0
+	for _, d := range lp.Clusters {
+		if len(d.Declared) > 0 {
+			withClusters++
+		}
+	}
+	if len(calls) != withClusters {
+		t.Fatalf("%d calls for %d directories with clusters: %v", len(calls), withClusters, calls)
+	}
+	for i, c := range calls {
+		if c[1] != len(p.Clusters) || c[0] != i+1 {
+			t.Errorf("call %d: %d/%d, want %d/%d", i, c[0], c[1], i+1, len(p.Clusters))
+		}
+	}
+}

@@ -1,0 +1,124 @@
+// Package scaffold makes the files of a new platform repo (platformc init)
+// and the schema files platformc writes into one: pure functions from a
+// module path to files, written by internal/output.
+//
+// The template is a platform in _template/ whose CUE imports its own
+// packages as example.com/platform/...; Files rewrites those imports to the
+// new module's path with cue/ast and cue/format. (A leading "_" keeps the
+// template out of this repo's own CUE module and Go packages.)
+package scaffold
+
+import (
+	"embed"
+	"fmt"
+	"io/fs"
+	"path"
+	"strconv"
+	"strings"
+
+	"cuelang.org/go/cue"
+	"cuelang.org/go/cue/ast"
+	"cuelang.org/go/cue/format"
+	"cuelang.org/go/cue/parser"
+	"cuelang.org/go/mod/modfile"
+	"cuelang.org/go/mod/module"
+
+	"github.com/platformc/platformc/internal/load"
+	"github.com/platformc/platformc/internal/render"
+	"github.com/platformc/platformc/schema"
+)
+
+//go:embed all:_template
+var template embed.FS
+
+// templateModule is the module path the template's imports are written with.
+const templateModule = "example.com/platform"
+
+// CheckModule reports whether module is a valid CUE module path, such as
+// corp.example/platform (with an optional major version, @v0).
+func CheckModule(mpath string) error { return module.CheckPath(mpath) }
+
+// Files returns every file of a new platform whose CUE module is mpath:
+// cue.mod/module.cue, schema/ (see Schema), platform/, one sample bundle,
+// the clusters wiring with one sample cluster per environment, a
+// pre-commit configuration running platformc vet, and a README.
+func Files(mpath string) ([]render.File, error) {
+	if err := CheckModule(mpath); err != nil {
+		return nil, err
+	}
+	modFile, err := modfile.Format(&modfile.File{
+		Module:   mpath,
+		Language: &modfile.Language{Version: cue.LanguageVersion()},
+	})
+	if err != nil {
+		return nil, err
+	}
+	files := []render.File{{Path: "cue.mod/module.cue", Data: modFile}}
+	files = append(files, Schema()...)
+	base, _, ok := ast.SplitPackageVersion(mpath)
+	if !ok {
+		base = mpath
+	}
+	err = fs.WalkDir(template, "_template", func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		data, err := fs.ReadFile(template, p)
+		if err != nil {
+			return err
+		}
+		rel := strings.TrimPrefix(p, "_template/")
+		if path.Ext(rel) == ".cue" {
+			if data, err = rewriteImports(rel, data, base); err != nil {
+				return err
+			}
+		}
+		files = append(files, render.File{Path: rel, Data: data})
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return files, nil
+}
+
+// Schema returns the schema platformc was built with as the files of
+// schema/, each behind the generated header: they are platformc's, and
+// platformc init --upgrade-schema replaces them. Paths are relative to the
+// module root.
+func Schema() []render.File {
+	entries, err := fs.ReadDir(schema.FS, ".")
+	if err != nil {
+		panic(err) // embedded: cannot fail
+	}
+	var files []render.File
+	for _, e := range entries {
+		data, err := fs.ReadFile(schema.FS, e.Name())
+		if err != nil {
+			panic(err)
+		}
+		head := render.CUEHeader + "// platformc init --upgrade-schema rewrites this file (schema " + schema.Version +
+			"); add your own definitions in files of your own.\n\n"
+		files = append(files, render.File{Path: path.Join(load.SchemaDir, e.Name()), Data: append([]byte(head), data...)})
+	}
+	return files
+}
+
+// rewriteImports makes the template's imports of its own packages imports
+// of the new module's.
+func rewriteImports(name string, src []byte, base string) ([]byte, error) {
+	f, err := parser.ParseFile(name, src, parser.ParseComments)
+	if err != nil {
+		return nil, fmt.Errorf("template %s: %w", name, err)
+	}
+	for spec := range f.ImportSpecs() {
+		p, err := strconv.Unquote(spec.Path.Value)
+		if err != nil {
+			return nil, fmt.Errorf("template %s: %w", name, err)
+		}
+		if rest, ok := strings.CutPrefix(p, templateModule+"/"); ok {
+			spec.Path.Value = strconv.Quote(base + "/" + rest)
+		}
+	}
+	return format.Node(f)
+}
