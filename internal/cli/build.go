@@ -73,13 +73,8 @@ func runBuild(cmd *cobra.Command, patterns []string, f *buildFlags) error {
 	if err != nil {
 		return err
 	}
-	// A partial build (some clusters) writes only their files and removes
-	// nothing: ApplicationSets and pruning need every cluster.
-	files := c.Files
-	if !c.Complete {
-		files = c.ClusterFiles
-	}
-	plan, err := writeDir(cmd, f.out, render.Header, files, f.check, c.Complete)
+	files, prune := c.Output()
+	plan, err := writeDir(cmd, f.out, render.Header, files, f.check, prune)
 	if err != nil || f.quiet {
 		return err
 	}

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"maps"
+	"os"
 	"slices"
 	"strings"
 
@@ -63,7 +64,7 @@ func catalog() (*model.Platform, error) {
 	if err != nil {
 		return nil, err
 	}
-	lp, err := load.Load(in.Root, nil)
+	lp, err := load.Load(in.Root, nil, os.LookupEnv)
 	if err != nil {
 		return nil, err
 	}

@@ -14,6 +14,7 @@ import (
 	"github.com/platformc/platformc/internal/load"
 	"github.com/platformc/platformc/internal/model"
 	"github.com/platformc/platformc/internal/pipeline"
+	"github.com/platformc/platformc/internal/redact"
 )
 
 // compile runs load → evaluate → render on the clusters the patterns
@@ -41,7 +42,12 @@ func compile(cmd *cobra.Command, patterns []string, f *commonFlags) (*pipeline.R
 		if res != nil {
 			root = res.Root
 		}
-		return nil, asPlatformError(err, root)
+		err = asPlatformError(err, root)
+		var perr *platformError
+		if errors.As(err, &perr) {
+			perr.redact = redactor(res)
+		}
+		return nil, err
 	}
 	return res, nil
 }
@@ -113,4 +119,12 @@ func asPlatformError(err error, root string) error {
 		return &platformError{root: root, err: err}
 	}
 	return &exitError{code: ExitPlatform, msg: err.Error()}
+}
+
+// redactor hides the secret values of a build in what is printed.
+func redactor(res *pipeline.Result) *redact.Redactor {
+	if res == nil {
+		return nil
+	}
+	return redact.New(res.Secrets)
 }

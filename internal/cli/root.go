@@ -9,11 +9,13 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/platformc/platformc/internal/diag"
 	"github.com/platformc/platformc/internal/load"
+	"github.com/platformc/platformc/internal/redact"
 )
 
 // Exit codes scripts can rely on.
@@ -63,7 +65,7 @@ schema/, platform/, bundles/ and clusters/.`,
 	prof := registerProfileFlags(root)
 	root.PersistentPreRunE = func(*cobra.Command, []string) error { return prof.start() }
 	root.PersistentPostRunE = func(*cobra.Command, []string) error { return prof.stop() }
-	root.AddCommand(newBuildCmd(), newVetCmd(), newAppsCmd(), newJoinCmd(), newListCmd(), newShowCmd(), newDocsCmd(), newInitCmd(), newCleanCmd(), newVersionCmd())
+	root.AddCommand(newBuildCmd(), newVetCmd(), newDiffCmd(), newAppsCmd(), newJoinCmd(), newListCmd(), newShowCmd(), newDocsCmd(), newInitCmd(), newCleanCmd(), newVersionCmd())
 	root.AddCommand(newHelpTopics()...)
 	// cobra adds its completion command when it runs; made now, it can
 	// have an example like every other command.
@@ -78,8 +80,9 @@ schema/, platform/, bundles/ and clusters/.`,
 // platformError carries the errors found in a platform, reported with
 // their positions relative to the module root.
 type platformError struct {
-	root string
-	err  error
+	root   string
+	err    error
+	redact *redact.Redactor // secrets never reach the report
 }
 
 func (e *platformError) Error() string { return e.err.Error() }
@@ -111,7 +114,9 @@ func report(cmd *cobra.Command, err error, stderr io.Writer) int {
 	)
 	switch {
 	case errors.As(err, &perr):
-		diag.Print(stderr, perr.err, perr.root)
+		var report strings.Builder
+		diag.Print(&report, perr.err, perr.root)
+		fmt.Fprint(stderr, perr.redact.String(report.String()))
 		n := diag.Count(perr.err, perr.root)
 		fmt.Fprintf(stderr, "platformc: %d error%s\n", n, plural(n))
 		return ExitPlatform

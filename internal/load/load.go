@@ -6,6 +6,7 @@ package load
 
 import (
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -38,6 +39,9 @@ type Platform struct {
 	Schema   *build.Instance
 	Platform *build.Instance
 	Bundles  *build.Instance
+	// Secrets are the values injected into @tag(NAME) fields, by NAME: to
+	// be redacted wherever platformc prints something.
+	Secrets map[string]string
 	// Clusters are the loaded cluster directories, in the order asked for.
 	Clusters []*ClusterDir
 }
@@ -91,7 +95,7 @@ func (e *UsageError) Error() string { return e.Msg }
 // Load loads, with cue/load, the platform defaults, the bundles and the
 // given cluster directories (absolute, as Scan finds them) of the module at
 // root. A platform error is returned as a cue/errors list with positions.
-func Load(root string, dirs []string) (*Platform, error) {
+func Load(root string, dirs []string, env Env) (*Platform, error) {
 	fixed := []string{SchemaDir, PlatformDir, BundlesDir}
 	var args []string
 	for _, d := range fixed {
@@ -107,17 +111,28 @@ func Load(root string, dirs []string) (*Platform, error) {
 		}
 		args = append(args, "./"+filepath.ToSlash(r))
 	}
-	insts := cueload.Instances(args, &cueload.Config{Dir: root, ModuleRoot: root})
-	var errs cueerrors.Error
-	for _, inst := range insts {
-		if inst.Err != nil {
-			errs = cueerrors.Append(errs, inst.Err)
+	cfg := &cueload.Config{Dir: root, ModuleRoot: root}
+	insts, err := instances(args, cfg)
+	if err != nil {
+		return nil, err
+	}
+	// Secrets: fields with @tag(NAME) take the environment variable NAME,
+	// injected by cue/load as it injects cue's -t NAME=value. The tags are
+	// known only once the files are parsed: load again with their values.
+	secrets, err := secretsOf(insts, env)
+	if err != nil {
+		return nil, err
+	}
+	if len(secrets) > 0 {
+		for _, name := range slices.Sorted(maps.Keys(secrets)) {
+			cfg.Tags = append(cfg.Tags, name+"="+secrets[name])
+		}
+		if insts, err = instances(args, cfg); err != nil {
+			return nil, err
 		}
 	}
-	if errs != nil {
-		return nil, errs
-	}
-	p := &Platform{Root: root, Schema: insts[0], Platform: insts[1], Bundles: insts[2]}
+	p := &Platform{Root: root, Schema: insts[0], Platform: insts[1], Bundles: insts[2], Secrets: secrets}
+	var errs cueerrors.Error
 	for _, inst := range insts[len(fixed):] {
 		if inst.PkgName != "clusters" {
 			errs = cueerrors.Append(errs, cueerrors.Newf(token.NoPos,
@@ -131,6 +146,21 @@ func Load(root string, dirs []string) (*Platform, error) {
 		return nil, errs
 	}
 	return p, nil
+}
+
+// instances runs cue/load and gathers the errors of every instance.
+func instances(args []string, cfg *cueload.Config) ([]*build.Instance, error) {
+	insts := cueload.Instances(args, cfg)
+	var errs cueerrors.Error
+	for _, inst := range insts {
+		if inst.Err != nil {
+			errs = cueerrors.Append(errs, inst.Err)
+		}
+	}
+	if errs != nil {
+		return nil, errs
+	}
+	return insts, nil
 }
 
 // ModuleRoot walks up from dir to the directory holding cue.mod.
@@ -212,5 +242,5 @@ func Selected(cfg Config) (*Platform, error) {
 	for i, d := range in.Dirs {
 		dirs[i] = d.Dir
 	}
-	return Load(in.Root, dirs)
+	return Load(in.Root, dirs, os.LookupEnv)
 }

@@ -1,9 +1,11 @@
 package load
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"fmt"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -35,6 +37,9 @@ type Inputs struct {
 	// Dirs are the selected directories under clusters/ that hold .cue
 	// files, sorted.
 	Dirs []DirInput
+	// Tags are the names of the @tag(NAME) attributes the files may hold:
+	// the environment variables a build reads secrets from, sorted.
+	Tags []string
 	// Complete says that the patterns select every cluster (one of them is
 	// clusters/ or above it, recursively): a build may then write what
 	// depends on all clusters, and remove what no cluster produces.
@@ -75,7 +80,7 @@ func Scan(cfg Config) (*Inputs, error) {
 	if len(patterns) == 0 {
 		patterns = []string{DefaultPattern}
 	}
-	h := &hasher{own: map[string]Hash{}}
+	h := &hasher{own: map[string]Hash{}, tags: map[string]bool{}}
 	in := &Inputs{Root: root}
 	seen := map[string]bool{}
 	for _, pat := range patterns {
@@ -103,9 +108,10 @@ func Scan(cfg Config) (*Inputs, error) {
 		}
 	}
 	slices.SortFunc(in.Dirs, func(a, b DirInput) int { return strings.Compare(a.Dir, b.Dir) })
-	if in.Shared, err = sharedHash(root); err != nil {
+	if in.Shared, err = h.shared(root); err != nil {
 		return nil, err
 	}
+	in.Tags = slices.Sorted(maps.Keys(h.tags))
 	return in, nil
 }
 
@@ -169,9 +175,11 @@ func isCUEFile(e fs.DirEntry) bool {
 	return !e.IsDir() && strings.HasSuffix(e.Name(), ".cue") && !strings.HasPrefix(e.Name(), ".") && !strings.HasPrefix(e.Name(), "_")
 }
 
-// hasher hashes directories, remembering each directory's own files.
+// hasher hashes directories, remembering each directory's own files and
+// the tag names the files hold.
 type hasher struct {
-	own map[string]Hash
+	own  map[string]Hash
+	tags map[string]bool
 }
 
 // dir hashes d's files and those of its parents up to clusters/.
@@ -182,7 +190,7 @@ func (h *hasher) dir(root, d string) (Hash, error) {
 		own, ok := h.own[p]
 		if !ok {
 			var err error
-			if own, err = hashFiles(p); err != nil {
+			if own, err = h.files(p); err != nil {
 				return Hash{}, err
 			}
 			h.own[p] = own
@@ -195,8 +203,8 @@ func (h *hasher) dir(root, d string) (Hash, error) {
 	return Hash(sum.Sum(nil)), nil
 }
 
-// hashFiles hashes the names and bytes of the .cue files directly in dir.
-func hashFiles(dir string) (Hash, error) {
+// files hashes the names and bytes of the .cue files directly in dir.
+func (h *hasher) files(dir string) (Hash, error) {
 	entries, err := os.ReadDir(dir)
 	if err != nil {
 		return Hash{}, err
@@ -212,13 +220,14 @@ func hashFiles(dir string) (Hash, error) {
 		}
 		fmt.Fprintf(sum, "%s\x00%d\x00", e.Name(), len(data))
 		sum.Write(data)
+		h.addTags(data)
 	}
 	return Hash(sum.Sum(nil)), nil
 }
 
-// sharedHash hashes every .cue file of the module outside clusters/, with
-// its path: whatever a cluster imports is among them.
-func sharedHash(root string) (Hash, error) {
+// shared hashes every .cue file of the module outside clusters/, with its
+// path: whatever a cluster imports is among them.
+func (h *hasher) shared(root string) (Hash, error) {
 	clustersRoot := filepath.Join(root, ClustersDir)
 	sum := sha256.New()
 	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
@@ -242,7 +251,17 @@ func sharedHash(root string) (Hash, error) {
 		r, _ := filepath.Rel(root, p)
 		fmt.Fprintf(sum, "%s\x00%d\x00", filepath.ToSlash(r), len(data))
 		sum.Write(data)
+		h.addTags(data)
 		return nil
 	})
 	return Hash(sum.Sum(nil)), err
+}
+
+func (h *hasher) addTags(data []byte) {
+	if !bytes.Contains(data, []byte("@tag(")) {
+		return
+	}
+	for _, name := range tagNames(data) {
+		h.tags[name] = true
+	}
 }

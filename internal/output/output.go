@@ -19,6 +19,8 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/rogpeppe/go-internal/diff"
+
 	"github.com/platformc/platformc/internal/render"
 )
 
@@ -252,4 +254,31 @@ func (p *Plan) Listing() string {
 		fmt.Fprintf(&s, "%s %s\n", op.Change, op.Path)
 	}
 	return s.String()
+}
+
+// Diff is the plan as a unified diff, file by file in path order: added
+// files against /dev/null, removed ones to it. redact, if set, is applied
+// to each file's old and new content first (secrets).
+func (p *Plan) Diff(redact func(old, new []byte) ([]byte, []byte)) []byte {
+	var b bytes.Buffer
+	for _, op := range p.Ops {
+		old, new := op.Old, op.New
+		if redact != nil {
+			old, new = redact(old, new)
+		}
+		oldName, newName := "a/"+op.Path, "b/"+op.Path
+		switch op.Change {
+		case Add:
+			oldName = "/dev/null"
+		case Remove:
+			newName = "/dev/null"
+		}
+		d := diff.Diff(oldName, old, newName, new)
+		if len(d) == 0 {
+			// The file changes, but only in what redact hides.
+			fmt.Fprintf(&b, "diff %s %s: only redacted values differ\n", oldName, newName)
+		}
+		b.Write(d)
+	}
+	return b.Bytes()
 }

@@ -10,6 +10,7 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"runtime/debug"
@@ -38,6 +39,9 @@ type Options struct {
 	Cache *cache.Cache
 	// Progress, if set, is told how many directories are evaluated.
 	Progress func(done, total int)
+	// Env looks up the environment variables secrets come from (@tag);
+	// nil means os.LookupEnv.
+	Env load.Env
 }
 
 // Result is a built platform.
@@ -52,9 +56,23 @@ type Result struct {
 	ClusterFiles []render.File
 	// Complete says that every cluster of the platform was selected.
 	Complete bool
+	// Secrets are the values read from the environment, by variable, when
+	// some cluster was evaluated: what to redact in anything printed.
+	Secrets map[string]string
 	// Evaluated and Cached count the cluster directories evaluated and
 	// served from the cache.
 	Evaluated, Cached int
+}
+
+// Output is what a build writes: every file when every cluster was
+// selected, with prune (generated files no longer produced are removed);
+// for a partial selection, only the selected clusters' own files, without
+// prune, since ApplicationSets and pruning need every cluster.
+func (r *Result) Output() (files []render.File, prune bool) {
+	if r.Complete {
+		return r.Files, true
+	}
+	return r.ClusterFiles, false
 }
 
 // ErrNoClusters says that the patterns matched no cluster.
@@ -67,6 +85,9 @@ func (ErrNoClusters) Error() string {
 // Run builds the clusters opts selects. Errors in the platform are
 // cue/errors lists with positions; a bad pattern is a *load.UsageError.
 func Run(ctx context.Context, opts Options) (*Result, error) {
+	if opts.Env == nil {
+		opts.Env = os.LookupEnv
+	}
 	in, err := load.Scan(load.Config{Dir: opts.Dir, Patterns: opts.Patterns})
 	if err != nil {
 		return nil, err
@@ -87,6 +108,14 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 func errResult(in *load.Inputs, res *Result) *Result {
 	if res == nil {
 		res = &Result{}
+	}
+	if res.Secrets == nil {
+		res.Secrets = map[string]string{}
+		for _, name := range in.Tags {
+			if v, ok := os.LookupEnv(name); ok {
+				res.Secrets[name] = v
+			}
+		}
 	}
 	res.Root = in.Root
 	return res
@@ -171,9 +200,15 @@ type platformEntry struct {
 }
 
 func run(ctx context.Context, in *load.Inputs, opts Options) (*Result, error) {
-	res := &Result{Root: in.Root}
+	res := &Result{Root: in.Root, Secrets: map[string]string{}}
+	for _, name := range in.Tags {
+		if v, ok := opts.Env(name); ok {
+			res.Secrets[name] = v
+		}
+	}
 	version := toolVersion()
-	platformKey := cache.NewKey([]byte("platform"), version, in.Shared[:])
+	secrets := secretsKey(in.Tags, opts.Env)
+	platformKey := cache.NewKey([]byte("platform"), version, in.Shared[:], secrets)
 	dirKeys := make([]cache.Key, len(in.Dirs))
 	var p *model.Platform
 	files := make([][]render.File, len(in.Dirs))
@@ -191,7 +226,7 @@ func run(ctx context.Context, in *load.Inputs, opts Options) (*Result, error) {
 	cached := make([][]*model.Cluster, len(in.Dirs))
 	for i, d := range in.Dirs {
 		rel, _ := filepath.Rel(in.Root, d.Dir)
-		dirKeys[i] = cache.NewKey([]byte("dir"), version, in.Shared[:], d.Hash[:], []byte(filepath.ToSlash(rel)))
+		dirKeys[i] = cache.NewKey([]byte("dir"), version, in.Shared[:], secrets, d.Hash[:], []byte(filepath.ToSlash(rel)))
 	}
 	if opts.Cache != nil && p != nil {
 		// Entries are read in parallel: a warm build is mostly this.
@@ -220,7 +255,7 @@ func run(ctx context.Context, in *load.Inputs, opts Options) (*Result, error) {
 		for j, i := range missed {
 			dirs[j] = in.Dirs[i].Dir
 		}
-		lp, err := load.Load(in.Root, dirs)
+		lp, err := load.Load(in.Root, dirs, opts.Env)
 		if err != nil {
 			return res, err
 		}
@@ -327,6 +362,19 @@ var (
 	versionOnce sync.Once
 	versionSum  []byte
 )
+
+// secretsKey is the part of the cache keys the environment contributes:
+// for every tag name the files may hold, a hash of the variable's value (or
+// that it is unset). Values never enter the cache, only their hashes.
+func secretsKey(tags []string, env load.Env) []byte {
+	h := sha256.New()
+	for _, name := range tags {
+		v, ok := env(name)
+		sum := sha256.Sum256([]byte(v))
+		fmt.Fprintf(h, "%s\x00%t\x00%x\x00", name, ok, sum)
+	}
+	return h.Sum(nil)
+}
 
 // toolVersion identifies this build of platformc for the cache keys: the
 // hash of its own executable, so that any change to the code (a release or

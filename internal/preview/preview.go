@@ -120,6 +120,9 @@ func (cp *ControlPlane) read(f render.File, namespace string) error {
 	if err := yaml.Unmarshal(f.Data, &obj); err != nil {
 		return err
 	}
+	if obj.APIVersion == "kustomize.config.k8s.io/v1beta1" && obj.Kind == "Kustomization" {
+		return nil // how the manifests are applied, not one of them
+	}
 	if obj.Metadata.Namespace != namespace {
 		return fmt.Errorf("%s %q is in namespace %q; ArgoCD reads its own namespace %q", obj.Kind, obj.Metadata.Name, obj.Metadata.Namespace, namespace)
 	}

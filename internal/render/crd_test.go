@@ -1,6 +1,7 @@
 package render_test
 
 import (
+	"path"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -53,6 +54,10 @@ func TestManifestsMatchUpstreamCRDs(t *testing.T) {
 
 	c := platformtest.Compile(t, nil)
 	counts := map[string]int{}
+	rendered := map[string]bool{}
+	for _, f := range c.Files {
+		rendered[f.Path] = true
+	}
 	for _, f := range c.Files {
 		if strings.HasPrefix(f.Path, "cluster/") {
 			continue // Helm values: no schema but the chart's
@@ -71,6 +76,19 @@ func TestManifestsMatchUpstreamCRDs(t *testing.T) {
 		case render.TKCAPIVersion + " TanzuKubernetesCluster":
 			// The v1alpha2 schema, as said above.
 			validate(t, f.Path, tkcCRD.Versions["v1alpha2"], obj)
+		case "kustomize.config.k8s.io/v1beta1 Kustomization":
+			// No CRD: kustomize reads it. Every resource it lists must be
+			// a rendered file beside it, and it has no other field.
+			for k := range obj {
+				if k != "apiVersion" && k != "kind" && k != "resources" {
+					t.Errorf("%s: unexpected field %s", f.Path, k)
+				}
+			}
+			for _, r := range obj["resources"].([]any) {
+				if !rendered[path.Join(path.Dir(f.Path), r.(string))] {
+					t.Errorf("%s: resource %s is not rendered", f.Path, r)
+				}
+			}
 		default:
 			t.Errorf("%s: %s has no schema to validate against", f.Path, kind)
 		}

@@ -103,9 +103,18 @@ func eachCluster(p *model.Platform, kind func(*model.Platform, *model.Cluster) (
 }
 
 // Platform renders the files that depend on every cluster at once: the
-// ApplicationSets, whose generators select clusters by environment.
+// ApplicationSets, whose generators select clusters by environment, and
+// each control plane's kustomization listing its manifests.
 func Platform(p *model.Platform) ([]File, error) {
-	return ApplicationSets(p)
+	appSets, err := ApplicationSets(p)
+	if err != nil {
+		return nil, err
+	}
+	kustomizations, err := Kustomizations(p, appSets)
+	if err != nil {
+		return nil, err
+	}
+	return append(appSets, kustomizations...), nil
 }
 
 // Sort sorts files by path, the order they are listed and written in.

@@ -1,0 +1,62 @@
+package cli
+
+import (
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"github.com/platformc/platformc/internal/output"
+	"github.com/platformc/platformc/internal/render"
+)
+
+type diffFlags struct {
+	commonFlags
+	out      string
+	exitCode bool
+}
+
+func newDiffCmd() *cobra.Command {
+	var f diffFlags
+	cmd := &cobra.Command{
+		Use:   "diff [PATTERN...] -o DIR",
+		Short: "Show, as a unified diff, what build would change in DIR",
+		Long: `Diff evaluates the selected clusters as build does and prints on stdout a
+unified diff of what build would change in DIR: files added (against
+/dev/null), updated, and removed (to /dev/null). It writes nothing. Secret
+values read from the environment are redacted.
+
+` + patternHelp + `
+
+Exit status: 0 (with --exit-code: 0 only when DIR is up to date), 1 errors in
+the platform, 2 wrong command line, 3 with --exit-code when DIR differs.`,
+		Example: `  platformc diff -o ../values                  # review what CI would commit
+  platformc diff --exit-code -o ../values      # and fail (3) if anything would change`,
+		ValidArgsFunction: completeDirs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			c, err := compile(cmd, args, &f.commonFlags)
+			if err != nil {
+				return err
+			}
+			files, prune := c.Output()
+			plan, err := output.MakePlan(f.out, render.Header, files, prune)
+			if err != nil {
+				return &exitError{code: ExitPlatform, msg: err.Error()}
+			}
+			if _, err := cmd.OutOrStdout().Write(plan.Diff(redactor(c).Pair)); err != nil {
+				return err
+			}
+			add, update, remove := plan.Counts()
+			if !f.quiet {
+				fmt.Fprintf(cmd.ErrOrStderr(), "diff %s: %d to add, %d to update, %d to remove, %d unchanged\n", f.out, add, update, remove, plan.Unchanged)
+			}
+			if f.exitCode && len(plan.Ops) > 0 {
+				return &exitError{code: ExitDrift}
+			}
+			return nil
+		},
+	}
+	f.register(cmd)
+	cmd.Flags().StringVarP(&f.out, "out", "o", "out", "output directory to compare with")
+	cmd.Flags().BoolVar(&f.exitCode, "exit-code", false, "exit 3 if DIR differs from what build would write")
+	return cmd
+}
