@@ -77,6 +77,7 @@ func Catalog(lp *load.Platform) (*model.Platform, error) {
 	if errs != nil {
 		return nil, errs
 	}
+	model.LinkApps(bundles, defaults)
 	return &model.Platform{Defaults: defaults, Bundles: bundles}, nil
 }
 

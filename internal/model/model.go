@@ -63,12 +63,60 @@ type Automated struct {
 	SelfHeal bool `json:"selfHeal"`
 }
 
-// AppArgoCD mirrors schema.#AppArgoCD: one app's ArgoCD settings, the
-// platform's defaults already applied by CUE.
+// AppArgoCD is one app's effective ArgoCD settings: the platform's, with
+// what the app's argocd field sets (ArgoCDOverride) applied.
 type AppArgoCD struct {
 	Project     string      `json:"project"`
 	SyncPolicy  SyncPolicy  `json:"syncPolicy"`
 	CatalogRepo CatalogRepo `json:"catalogRepo"`
+}
+
+// ArgoCDOverride mirrors schema.#AppArgoCD: what an app sets of the
+// platform's ArgoCD settings, nil where it keeps the platform's.
+type ArgoCDOverride struct {
+	Project    *string `json:"project,omitempty"`
+	SyncPolicy *struct {
+		Automated *struct {
+			Enabled  *bool `json:"enabled,omitempty"`
+			Prune    *bool `json:"prune,omitempty"`
+			SelfHeal *bool `json:"selfHeal,omitempty"`
+		} `json:"automated,omitempty"`
+		CreateNamespace *bool `json:"createNamespace,omitempty"`
+	} `json:"syncPolicy,omitempty"`
+	CatalogRepo *struct {
+		URL *string `json:"url,omitempty"`
+	} `json:"catalogRepo,omitempty"`
+}
+
+// Apply returns the platform's settings d with the override o applied.
+func (o *ArgoCDOverride) Apply(d Defaults) AppArgoCD {
+	a := AppArgoCD{Project: d.ArgoCD.Project, SyncPolicy: d.ArgoCD.SyncPolicy, CatalogRepo: d.CatalogRepo}
+	if o == nil {
+		return a
+	}
+	set := func(dst *string, src *string) {
+		if src != nil {
+			*dst = *src
+		}
+	}
+	setBool := func(dst *bool, src *bool) {
+		if src != nil {
+			*dst = *src
+		}
+	}
+	set(&a.Project, o.Project)
+	if sp := o.SyncPolicy; sp != nil {
+		setBool(&a.SyncPolicy.CreateNamespace, sp.CreateNamespace)
+		if au := sp.Automated; au != nil {
+			setBool(&a.SyncPolicy.Automated.Enabled, au.Enabled)
+			setBool(&a.SyncPolicy.Automated.Prune, au.Prune)
+			setBool(&a.SyncPolicy.Automated.SelfHeal, au.SelfHeal)
+		}
+	}
+	if cr := o.CatalogRepo; cr != nil {
+		set(&a.CatalogRepo.URL, cr.URL)
+	}
+	return a
 }
 
 // Environment is a stage clusters belong to.
@@ -96,14 +144,17 @@ type Bundle struct {
 
 // App mirrors schema.#App, without values.
 type App struct {
-	Name        string    `json:"name"`
-	Category    string    `json:"category"`
-	Chart       string    `json:"chart"`
-	Since       string    `json:"since,omitempty"`
-	Namespace   string    `json:"namespace"`
-	ReleaseName string    `json:"releaseName"`
-	SyncWave    int       `json:"syncWave"`
-	ArgoCD      AppArgoCD `json:"argocd"`
+	Name        string          `json:"name"`
+	Category    string          `json:"category"`
+	Chart       string          `json:"chart"`
+	Since       string          `json:"since,omitempty"`
+	Namespace   string          `json:"namespace"`
+	ReleaseName string          `json:"releaseName"`
+	SyncWave    int             `json:"syncWave"`
+	Override    *ArgoCDOverride `json:"argocd,omitempty"`
+	// ArgoCD are the effective settings (not in CUE: the platform's
+	// with Override applied, by LinkApps).
+	ArgoCD AppArgoCD `json:"-"`
 	// Bundle is the bundle that holds the app (not in CUE: the map key).
 	Bundle string `json:"-"`
 	// Pos is where the app is declared.
@@ -247,12 +298,14 @@ func sortApps(apps []*App) {
 	slices.SortFunc(apps, func(a, b *App) int { return strings.Compare(a.Name, b.Name) })
 }
 
-// LinkApps sets each app's Bundle to the bundle holding it: the field is
-// not in CUE (it is the map key), so decoding leaves it empty.
-func LinkApps(bundles map[string]*Bundle) {
+// LinkApps sets what decoding the bundles leaves empty: each app's Bundle,
+// the bundle holding it (the map key), and its effective ArgoCD settings,
+// the platform's d with the app's override applied.
+func LinkApps(bundles map[string]*Bundle, d Defaults) {
 	for name, b := range bundles {
 		for _, a := range b.Apps {
 			a.Bundle = name
+			a.ArgoCD = a.Override.Apply(d)
 		}
 	}
 }

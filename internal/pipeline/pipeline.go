@@ -217,7 +217,7 @@ func run(ctx context.Context, in *load.Inputs, opts Options) (*Result, error) {
 		if data, ok := opts.Cache.Get(platformKey); ok {
 			var pe platformEntry
 			if json.Unmarshal(data, &pe) == nil {
-				model.LinkApps(pe.Bundles)
+				model.LinkApps(pe.Bundles, pe.Defaults)
 				p = &model.Platform{Defaults: pe.Defaults, Bundles: pe.Bundles}
 			}
 		}

@@ -173,8 +173,6 @@ import (
 
 #platform: platform.platform
 
-let platformDefaults = #platform
-
 #cluster: {
 	name:             schema.#Name
 	env:              schema.#Name
@@ -182,7 +180,7 @@ let platformDefaults = #platform
 	settings:         schema.#Settings
 }
 
-bundles: [Name=string]: schema.#Bundle & {name: Name, #platform: platformDefaults}
+bundles: [Name=string]: schema.#Bundle & {name: Name}
 
 // _app is the baseline's values document for one app.
 _app: {
