@@ -2,6 +2,7 @@ package eval
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 
@@ -37,7 +38,7 @@ func uniqueClusters(clusters []*model.Cluster) cueerrors.Error {
 		where[c.Name] = append(where[c.Name], c.Pos)
 	}
 	var errs cueerrors.Error
-	for _, name := range sortedKeys(where) {
+	for _, name := range slices.Sorted(maps.Keys(where)) {
 		pos := where[name]
 		if len(pos) < 2 {
 			continue
@@ -53,13 +54,13 @@ func uniqueClusters(clusters []*model.Cluster) cueerrors.Error {
 
 func uniqueApps(bundles map[string]*model.Bundle) cueerrors.Error {
 	owners := map[string][]*model.App{}
-	for _, b := range sortedKeys(bundles) {
-		for _, a := range sortedKeys(bundles[b].Apps) {
+	for _, b := range slices.Sorted(maps.Keys(bundles)) {
+		for _, a := range slices.Sorted(maps.Keys(bundles[b].Apps)) {
 			owners[a] = append(owners[a], bundles[b].Apps[a])
 		}
 	}
 	var errs cueerrors.Error
-	for _, name := range sortedKeys(owners) {
+	for _, name := range slices.Sorted(maps.Keys(owners)) {
 		apps := owners[name]
 		if len(apps) < 2 {
 			continue
@@ -80,17 +81,17 @@ func uniqueApps(bundles map[string]*model.Bundle) cueerrors.Error {
 func controlPlanes(d model.Defaults) cueerrors.Error {
 	managers := map[string][]string{}
 	var errs cueerrors.Error
-	for _, cp := range sortedKeys(d.ControlPlanes) {
+	for _, cp := range slices.Sorted(maps.Keys(d.ControlPlanes)) {
 		for _, env := range d.ControlPlanes[cp].Environments {
 			if _, ok := d.Environments[env]; !ok {
 				errs = cueerrors.Append(errs, newError(token.NoPos, nil,
 					"platform: control plane %q manages environment %q, which is not declared (environments: %s)",
-					cp, env, quoteAll(sortedKeys(d.Environments))))
+					cp, env, quoteAll(slices.Sorted(maps.Keys(d.Environments)))))
 			}
 			managers[env] = append(managers[env], quote(cp))
 		}
 	}
-	for _, env := range sortedKeys(d.Environments) {
+	for _, env := range slices.Sorted(maps.Keys(d.Environments)) {
 		switch n := len(managers[env]); {
 		case n == 0:
 			errs = cueerrors.Append(errs, newError(token.NoPos, nil,
@@ -120,7 +121,7 @@ func applicationNames(p *model.Platform) cueerrors.Error {
 		}
 	}
 	var errs cueerrors.Error
-	for _, name := range sortedKeys(uses) {
+	for _, name := range slices.Sorted(maps.Keys(uses)) {
 		u := uses[name]
 		if len(u) < 2 {
 			continue
@@ -175,15 +176,6 @@ func (e *platformError) InputPositions() []token.Pos { return e.others }
 func (e *platformError) Path() []string              { return nil }
 func (e *platformError) Msg() (string, []any)        { return e.format, e.args }
 func (e *platformError) Error() string               { return cueerrors.String(e) }
-
-func sortedKeys[M ~map[string]V, V any](m M) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
-}
 
 func quote(s string) string { return `"` + s + `"` }
 

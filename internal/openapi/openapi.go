@@ -21,6 +21,7 @@ package openapi
 import (
 	"encoding/base64"
 	"fmt"
+	"maps"
 	"math"
 	"os"
 	"reflect"
@@ -303,7 +304,7 @@ func (s *Schema) validate(v any, at string, errs *[]error) {
 				fail("required field %q is missing", r)
 			}
 		}
-		for _, k := range sortedKeys(v) {
+		for _, k := range slices.Sorted(maps.Keys(v)) {
 			switch p, ok := s.Properties[k]; {
 			case ok:
 				p.validate(v[k], at+"."+k, errs)
@@ -361,15 +362,6 @@ func describe(v any) string {
 		return "a boolean"
 	}
 	return fmt.Sprintf("%T", v)
-}
-
-func sortedKeys(m map[string]any) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
 }
 
 // CRD is a CustomResourceDefinition's identity and the schema of each of
@@ -447,7 +439,7 @@ func ObjectMeta(v any) []error {
 	if len(ns) > 63 || !dnsLabel.MatchString(ns) {
 		fail(".namespace: %q is not a DNS label", ns)
 	}
-	for _, k := range sortedKeys(m) {
+	for _, k := range slices.Sorted(maps.Keys(m)) {
 		switch k {
 		case "name", "namespace":
 		case "labels", "annotations":
@@ -456,7 +448,7 @@ func ObjectMeta(v any) []error {
 				fail(".%s: want an object", k)
 				continue
 			}
-			for _, key := range sortedKeys(entries) {
+			for _, key := range slices.Sorted(maps.Keys(entries)) {
 				if !qualifiedName(key) {
 					fail(".%s: key %q is not a qualified name", k, key)
 				}

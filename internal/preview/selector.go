@@ -58,5 +58,3 @@ func (s LabelSelector) Matches(labels map[string]string) (bool, error) {
 	}
 	return true, nil
 }
-
-func sortedKeys[V any](m map[string]V) []string { return slices.Sorted(maps.Keys(m)) }

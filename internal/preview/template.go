@@ -1,7 +1,9 @@
 package preview
 
 import (
+	"maps"
 	"regexp"
+	"slices"
 	"strings"
 )
 
@@ -67,7 +69,7 @@ func unresolved(v any) string {
 	case string:
 		return tagPattern.FindString(v)
 	case map[string]any:
-		for _, k := range sortedKeys(v) {
+		for _, k := range slices.Sorted(maps.Keys(v)) {
 			if t := unresolved(v[k]); t != "" {
 				return t
 			}

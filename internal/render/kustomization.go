@@ -1,6 +1,7 @@
 package render
 
 import (
+	"maps"
 	"path"
 	"slices"
 	"strings"
@@ -39,7 +40,7 @@ func Kustomizations(p *model.Platform, appSets []File) ([]File, error) {
 		}
 	}
 	var files []File
-	for _, cp := range sortedKeys(resources) {
+	for _, cp := range slices.Sorted(maps.Keys(resources)) {
 		res := resources[cp]
 		slices.Sort(res)
 		data, err := document(kustomization{

@@ -1,7 +1,9 @@
 package render
 
 import (
+	"maps"
 	"path"
+	"slices"
 	"strconv"
 
 	"github.com/platformc/platformc/internal/model"
@@ -41,7 +43,7 @@ func TanzuCluster(_ *model.Platform, c *model.Cluster) (File, error) {
 
 func tanzuCluster(c *model.Cluster) tkc {
 	pools := []nodePool{} // the CRD requires the field, even empty
-	for _, name := range sortedKeys(c.NodePools) {
+	for _, name := range slices.Sorted(maps.Keys(c.NodePools)) {
 		np := c.NodePools[name]
 		pool := nodePool{
 			Name:         np.Name,
@@ -54,7 +56,7 @@ func tanzuCluster(c *model.Cluster) tkc {
 		for _, t := range np.Taints {
 			pool.Taints = append(pool.Taints, taint(t))
 		}
-		for _, v := range sortedKeys(np.Volumes) {
+		for _, v := range slices.Sorted(maps.Keys(np.Volumes)) {
 			pool.Volumes = append(pool.Volumes, volume{
 				Name:      v,
 				MountPath: VolumeMountPath(v),
