@@ -31,6 +31,10 @@ type Options struct {
 	// Progress, if set, is told how many of the clusters have been
 	// evaluated, after each cluster directory. Calls never overlap.
 	Progress func(done, total int)
+	// Done, if set, is given each directory's result (the i-th of dirs) as
+	// soon as it is evaluated, while others still are; it may change it.
+	// Calls never overlap.
+	Done func(i int, r *DirResult)
 }
 
 // Platform evaluates and checks everything lp holds. Platform errors come
@@ -233,6 +237,9 @@ func Clusters(ctx context.Context, dirs []*load.ClusterDir, opts Options) ([]Dir
 	for range dirs {
 		select {
 		case i := <-done:
+			if opts.Done != nil {
+				opts.Done(i, &results[i])
+			}
 			if len(dirs[i].Declared) == 0 {
 				continue // a directory of defaults: nothing to count
 			}

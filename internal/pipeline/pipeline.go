@@ -34,8 +34,6 @@ type Options struct {
 	// Workers is the number of directories evaluated at once (0: GOMAXPROCS).
 	Workers int
 	// Cache, if set, serves and stores evaluated cluster directories.
-	// Clusters served from it carry no Values (their files are cached
-	// rendered): leave it nil where a command needs the values.
 	Cache *cache.Cache
 	// Progress, if set, is told how many directories are evaluated.
 	Progress func(done, total int)
@@ -44,7 +42,8 @@ type Options struct {
 	Env load.Env
 }
 
-// Result is a built platform.
+// Result is a built platform. Its clusters carry no Values: they are
+// rendered into Files as soon as evaluated (eval.Platform keeps them).
 type Result struct {
 	// Root is the module root, for reporting positions.
 	Root     string
@@ -140,7 +139,7 @@ type cachedFile struct {
 }
 
 func (e *entry) add(c *model.Cluster, files []render.File) {
-	cc := cachedCluster{Cluster: withoutValues(c)}
+	cc := cachedCluster{Cluster: c}
 	for _, f := range files {
 		cc.Files = append(cc.Files, cachedFile{Path: f.Path, Size: len(f.Data)})
 		e.data = append(e.data, f.Data)
@@ -270,37 +269,44 @@ func run(ctx context.Context, in *load.Inputs, opts Options) (*Result, error) {
 				store(opts.Cache, platformKey, data, err)
 			}
 		}
-		results, err := eval.Clusters(ctx, lp.Clusters, eval.Options{Workers: opts.Workers, Progress: opts.Progress})
+		// Each directory is rendered, and cached, as soon as it is
+		// evaluated, and its clusters' values dropped: a build holds the
+		// rendered files, not every cluster's values as well.
+		var renderErr error
+		done := func(j int, r *eval.DirResult) {
+			if r.Err != nil || renderErr != nil {
+				return
+			}
+			i := missed[j]
+			var e entry
+			for _, c := range r.Clusters {
+				fs, err := render.Cluster(p, c)
+				if err != nil {
+					renderErr = err
+					return
+				}
+				files[i] = append(files[i], fs...)
+				c.Values = nil
+				e.add(c, fs)
+			}
+			if opts.Cache != nil {
+				data, err := e.encode()
+				store(opts.Cache, dirKeys[i], data, err)
+			}
+		}
+		results, err := eval.Clusters(ctx, lp.Clusters, eval.Options{Workers: opts.Workers, Progress: opts.Progress, Done: done})
 		if err != nil {
 			return res, err
 		}
 		if err := collect(results); err != nil {
 			return res, err
 		}
+		if renderErr != nil {
+			return res, renderErr
+		}
 		res.Evaluated = len(missed)
-		// Render the new clusters, and cache each directory with its
-		// clusters' files.
-		var fresh []*model.Cluster
 		for _, r := range results {
-			fresh = append(fresh, r.Clusters...)
-		}
-		rendered, err := render.Clusters(p, fresh)
-		if err != nil {
-			return res, err
-		}
-		p.Clusters = append(p.Clusters, fresh...)
-		k := 0
-		for j, i := range missed {
-			var e entry
-			for _, c := range results[j].Clusters {
-				files[i] = append(files[i], rendered[k]...)
-				e.add(c, rendered[k])
-				k++
-			}
-			if opts.Cache != nil {
-				data, err := e.encode()
-				store(opts.Cache, dirKeys[i], data, err)
-			}
+			p.Clusters = append(p.Clusters, r.Clusters...)
 		}
 	}
 	if len(p.Clusters) == 0 {
@@ -350,12 +356,6 @@ func store(c *cache.Cache, k cache.Key, data []byte, err error) {
 	if err == nil {
 		_ = c.Put(k, data)
 	}
-}
-
-func withoutValues(c *model.Cluster) *model.Cluster {
-	cp := *c
-	cp.Values = nil
-	return &cp
 }
 
 var (
