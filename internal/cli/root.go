@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -28,9 +29,24 @@ const (
 
 // Main runs platformc on the process's arguments and returns its exit code.
 func Main() int {
+	tuneGC()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
 	return Run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+}
+
+// tuneGC trades memory for time unless GOGC or GOMEMLIMIT say otherwise:
+// evaluating CUE allocates much short-lived memory, and collecting half as
+// often saves about a fifth of a build's CPU. The soft limit makes the
+// collector work harder rather than let a large platform's heap grow past
+// it.
+func tuneGC() {
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(200)
+	}
+	if os.Getenv("GOMEMLIMIT") == "" {
+		debug.SetMemoryLimit(384 << 20)
+	}
 }
 
 // Run runs platformc with args, writing data to stdout and messages to
