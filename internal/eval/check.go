@@ -84,7 +84,7 @@ func controlPlanes(d model.Defaults) cueerrors.Error {
 	for _, cp := range slices.Sorted(maps.Keys(d.ControlPlanes)) {
 		for _, env := range d.ControlPlanes[cp].Environments {
 			if _, ok := d.Environments[env]; !ok {
-				errs = cueerrors.Append(errs, newError(token.NoPos, nil,
+				errs = cueerrors.Append(errs, newError(d.ControlPlanes[cp].Pos, nil,
 					"platform: control plane %q manages environment %q, which is not declared (environments: %s)",
 					cp, env, quoteAll(slices.Sorted(maps.Keys(d.Environments)))))
 			}
@@ -94,10 +94,10 @@ func controlPlanes(d model.Defaults) cueerrors.Error {
 	for _, env := range slices.Sorted(maps.Keys(d.Environments)) {
 		switch n := len(managers[env]); {
 		case n == 0:
-			errs = cueerrors.Append(errs, newError(token.NoPos, nil,
+			errs = cueerrors.Append(errs, newError(d.Environments[env].Pos, nil,
 				"platform: no control plane manages environment %q; add it to one controlPlanes.<name>.environments", env))
 		case n > 1:
-			errs = cueerrors.Append(errs, newError(token.NoPos, nil,
+			errs = cueerrors.Append(errs, newError(d.Environments[env].Pos, nil,
 				"platform: environment %q is managed by control planes %s; each environment has one", env, strings.Join(managers[env], " and ")))
 		}
 	}

@@ -105,6 +105,15 @@ func decodeDefaults(v cue.Value) (model.Defaults, cueerrors.Error) {
 	if err := dv.Decode(&d); err != nil {
 		return d, cueerrors.Promote(err, "")
 	}
+	// Positions, for the checks of check.go.
+	for name, e := range d.Environments {
+		e.Pos = declPos(dv.LookupPath(cue.MakePath(cue.Str("environments"), cue.Str(name))))
+		d.Environments[name] = e
+	}
+	for name, cp := range d.ControlPlanes {
+		cp.Pos = declPos(dv.LookupPath(cue.MakePath(cue.Str("controlPlanes"), cue.Str(name))))
+		d.ControlPlanes[name] = cp
+	}
 	return d, nil
 }
 

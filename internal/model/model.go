@@ -123,12 +123,16 @@ func (o *ArgoCDOverride) Apply(d Defaults) AppArgoCD {
 type Environment struct {
 	Name   string `json:"name"`
 	Branch string `json:"branch"`
+	// Pos is where the environment is declared.
+	Pos token.Pos `json:"-"`
 }
 
 // ControlPlane is an ArgoCD instance managing some environments.
 type ControlPlane struct {
 	Name         string   `json:"name"`
 	Environments []string `json:"environments"`
+	// Pos is where the control plane is declared.
+	Pos token.Pos `json:"-"`
 }
 
 // Bundle mirrors schema.#Bundle, without the apps' values (those are per
