@@ -53,10 +53,6 @@ func asPlatformError(err error, res *pipeline.Result) error {
 	if errors.As(err, &uerr) || errors.Is(err, context.Canceled) {
 		return err
 	}
-	var none pipeline.ErrNoClusters
-	if errors.As(err, &none) {
-		return &exitError{code: ExitPlatform, msg: err.Error()}
-	}
 	var cerr cueerrors.Error
 	if errors.As(err, &cerr) {
 		root := ""

@@ -4,6 +4,7 @@
 package load
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -61,13 +62,11 @@ func (e *UsageError) Error() string { return e.Msg }
 
 // Load loads, with cue/load, the platform defaults, the bundles and the
 // given cluster directories (absolute, as Scan finds them) of the module at
-// root. A platform error is returned as a cue/errors list with positions.
+// root, which Scan has checked has the directories of a platform. A
+// platform error is returned as a cue/errors list with positions; a
+// regular top-level field other than the package's own (platform, bundles,
+// clusters) is one.
 func Load(root string, dirs []string) (*Platform, error) {
-	for _, d := range []string{PlatformDir, BundlesDir} {
-		if fi, err := os.Stat(filepath.Join(root, d)); err != nil || !fi.IsDir() {
-			return nil, fmt.Errorf("%s: no %s/ directory: a platform module has platform/, bundles/ and clusters/ (platformc init makes one)", root, d)
-		}
-	}
 	args := []string{"./" + PlatformDir, "./" + BundlesDir}
 	for _, d := range dirs {
 		r, err := filepath.Rel(root, d)
@@ -78,28 +77,64 @@ func Load(root string, dirs []string) (*Platform, error) {
 	}
 	insts := cueload.Instances(args, &cueload.Config{Dir: root, ModuleRoot: root})
 	var errs cueerrors.Error
+	reported := map[string]bool{}
 	for _, inst := range insts {
 		if inst.Err != nil {
-			errs = cueerrors.Append(errs, inst.Err)
+			errs = cueerrors.Append(errs, positioned(inst.Err, reported))
 		}
 	}
 	if errs != nil {
 		return nil, errs
 	}
+	checked := map[string]bool{}
 	p := &Platform{Root: root, Platform: insts[0], Bundles: insts[1]}
+	errs = cueerrors.Append(errs, topLevelFields(p.Platform, "platform", "platform: schema.#Platform & {...}", checked))
+	errs = cueerrors.Append(errs, topLevelFields(p.Bundles, "bundles", "bundles: <name>: {...}", checked))
 	for _, inst := range insts[2:] {
 		if inst.PkgName != "clusters" {
-			errs = cueerrors.Append(errs, cueerrors.Newf(token.NoPos,
-				"%s: package %s: directories under clusters/ hold package clusters",
-				rel(root, inst.Dir), inst.PkgName))
+			for _, f := range inst.Files {
+				if filepath.Dir(f.Filename) == inst.Dir {
+					errs = cueerrors.Append(errs, cueerrors.Newf(packagePos(f.Filename),
+						"package %s: directories under clusters/ hold package clusters", inst.PkgName))
+					break
+				}
+			}
 			continue
 		}
+		errs = cueerrors.Append(errs, topLevelFields(inst, "clusters", "clusters: <name>: {...}", checked))
 		p.Clusters = append(p.Clusters, &ClusterDir{Instance: inst, Declared: declared(inst)})
 	}
 	if errs != nil {
 		return nil, errs
 	}
 	return p, nil
+}
+
+// positioned gives cue/load's errors that have no position one where it
+// can, and reports each error once: an error in package bundles comes back
+// from every cluster directory that imports it, wrapped in "import
+// failed". seen holds the errors already reported.
+func positioned(err error, seen map[string]bool) cueerrors.Error {
+	var out cueerrors.Error
+	for _, e := range cueerrors.Errors(err) {
+		if format, _ := e.Msg(); format == "import failed" {
+			if inner := errors.Unwrap(e); inner != nil {
+				out = cueerrors.Append(out, positioned(inner, seen))
+				continue
+			}
+		}
+		var multi *cueload.MultiplePackageError
+		if errors.As(e, &multi) && len(multi.Files) > 1 {
+			e = multiplePackages(multi)
+		}
+		key := fmt.Sprint(e.Position(), "\x00", e.Error())
+		if seen[key] {
+			continue
+		}
+		seen[key] = true
+		out = cueerrors.Append(out, e)
+	}
+	return out
 }
 
 // moduleRoot walks up from dir to the directory holding cue.mod.

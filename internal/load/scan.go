@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+
+	cueerrors "cuelang.org/go/cue/errors"
 )
 
 // Config says where to look and what to select.
@@ -53,7 +55,9 @@ type DirInput struct {
 
 // Scan finds the module root from cfg.Dir, resolves the patterns to the
 // cluster directories they select and hashes their inputs. A bad pattern
-// is a *UsageError.
+// is a *UsageError. A module that lacks a platform's directories, or a
+// source file that is not UTF-8, is a cue/errors list with positions;
+// the Inputs returned with it carry the Root to report them against.
 func Scan(cfg Config) (*Inputs, error) {
 	dir := cfg.Dir
 	if dir == "" {
@@ -71,12 +75,15 @@ func Scan(cfg Config) (*Inputs, error) {
 	if err != nil {
 		return nil, err
 	}
+	in := &Inputs{Root: root}
+	if errs := checkLayout(root); errs != nil {
+		return in, errs
+	}
 	patterns := cfg.Patterns
 	if len(patterns) == 0 {
 		patterns = []string{DefaultPattern}
 	}
 	h := &hasher{own: map[string]Hash{}}
-	in := &Inputs{Root: root}
 	seen := map[string]bool{}
 	for _, pat := range patterns {
 		base, recursive, err := resolve(root, dir, pat)
@@ -103,8 +110,11 @@ func Scan(cfg Config) (*Inputs, error) {
 		}
 	}
 	slices.SortFunc(in.Dirs, func(a, b DirInput) int { return strings.Compare(a.Dir, b.Dir) })
-	if in.Shared, err = sharedHash(root); err != nil {
+	if in.Shared, err = h.shared(root); err != nil {
 		return nil, err
+	}
+	if h.bad != nil {
+		return in, h.bad
 	}
 	return in, nil
 }
@@ -169,9 +179,11 @@ func isCUEFile(e fs.DirEntry) bool {
 	return !e.IsDir() && strings.HasSuffix(e.Name(), ".cue") && !strings.HasPrefix(e.Name(), ".") && !strings.HasPrefix(e.Name(), "_")
 }
 
-// hasher hashes directories, remembering each directory's own files.
+// hasher hashes directories, remembering each directory's own files, and
+// collects the files that are not UTF-8.
 type hasher struct {
 	own map[string]Hash
+	bad cueerrors.Error
 }
 
 // dir hashes d's files and those of its parents up to clusters/.
@@ -182,7 +194,7 @@ func (h *hasher) dir(root, d string) (Hash, error) {
 		own, ok := h.own[p]
 		if !ok {
 			var err error
-			if own, err = hashFiles(p); err != nil {
+			if own, err = h.files(p); err != nil {
 				return Hash{}, err
 			}
 			h.own[p] = own
@@ -195,8 +207,8 @@ func (h *hasher) dir(root, d string) (Hash, error) {
 	return Hash(sum.Sum(nil)), nil
 }
 
-// hashFiles hashes the names and bytes of the .cue files directly in dir.
-func hashFiles(dir string) (Hash, error) {
+// files hashes the names and bytes of the .cue files directly in dir.
+func (h *hasher) files(dir string) (Hash, error) {
 	entries, err := os.ReadDir(dir)
 	if err != nil {
 		return Hash{}, err
@@ -210,15 +222,16 @@ func hashFiles(dir string) (Hash, error) {
 		if err != nil {
 			return Hash{}, err
 		}
+		h.bad = cueerrors.Append(h.bad, checkUTF8(filepath.Join(dir, e.Name()), data))
 		fmt.Fprintf(sum, "%s\x00%d\x00", e.Name(), len(data))
 		sum.Write(data)
 	}
 	return Hash(sum.Sum(nil)), nil
 }
 
-// sharedHash hashes every .cue file of the module outside clusters/, with
-// its path: whatever a cluster imports is among them.
-func sharedHash(root string) (Hash, error) {
+// shared hashes every .cue file of the module outside clusters/, with its
+// path: whatever a cluster imports is among them.
+func (h *hasher) shared(root string) (Hash, error) {
 	clustersRoot := filepath.Join(root, ClustersDir)
 	sum := sha256.New()
 	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
@@ -239,6 +252,7 @@ func sharedHash(root string) (Hash, error) {
 		if err != nil {
 			return err
 		}
+		h.bad = cueerrors.Append(h.bad, checkUTF8(p, data))
 		r, _ := filepath.Rel(root, p)
 		fmt.Fprintf(sum, "%s\x00%d\x00", filepath.ToSlash(r), len(data))
 		sum.Write(data)

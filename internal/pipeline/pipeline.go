@@ -57,18 +57,15 @@ type Result struct {
 	Evaluated, Cached int
 }
 
-// ErrNoClusters says that the patterns matched no cluster.
-type ErrNoClusters struct{}
-
-func (ErrNoClusters) Error() string {
-	return "no clusters matched; a cluster is declared as clusters: <name>: {...} in a directory under clusters/"
-}
-
-// Run builds the clusters opts selects. Errors in the platform are
-// cue/errors lists with positions; a bad pattern is a *load.UsageError.
+// Run builds the clusters opts selects. Errors in the platform, patterns
+// that select no cluster among them, are cue/errors lists with positions;
+// a bad pattern is a *load.UsageError.
 func Run(ctx context.Context, opts Options) (*Result, error) {
 	in, err := load.Scan(load.Config{Dir: opts.Dir, Patterns: opts.Patterns})
 	if err != nil {
+		if in != nil {
+			return errResult(in, nil), err
+		}
 		return nil, err
 	}
 	res, err := run(ctx, in, opts)
@@ -269,7 +266,7 @@ func run(ctx context.Context, in *load.Inputs, opts Options) (*Result, error) {
 		}
 	}
 	if len(p.Clusters) == 0 {
-		return res, ErrNoClusters{}
+		return res, load.NoClusters(in, opts.Patterns)
 	}
 	eval.SortClusters(p.Clusters)
 	if err := eval.Check(p); err != nil {
