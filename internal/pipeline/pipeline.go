@@ -203,13 +203,17 @@ func run(ctx context.Context, in *load.Inputs, opts Options) (*Result, error) {
 		}
 		wg.Wait()
 	}
+	var fromCache []*model.Cluster
 	for i := range in.Dirs {
 		if !hits[i] {
 			missed = append(missed, i)
 			continue
 		}
 		res.Cached++
-		p.Clusters = append(p.Clusters, cached[i]...)
+		fromCache = append(fromCache, cached[i]...)
+	}
+	if p != nil {
+		p.Clusters = fromCache
 	}
 
 	if len(missed) > 0 || p == nil {
@@ -225,12 +229,16 @@ func run(ctx context.Context, in *load.Inputs, opts Options) (*Result, error) {
 		if err != nil {
 			return res, err
 		}
-		if p == nil {
-			p = defaults
-			if opts.Cache != nil {
-				data, err := json.Marshal(platformEntry{Defaults: p.Defaults, Bundles: p.Bundles})
-				store(opts.Cache, platformKey, data, err)
-			}
+		if p == nil && opts.Cache != nil {
+			data, err := json.Marshal(platformEntry{Defaults: defaults.Defaults, Bundles: defaults.Bundles})
+			store(opts.Cache, platformKey, data, err)
+		}
+		// The fresh defaults, rather than the cached ones, carry the
+		// positions the checks report at.
+		p = defaults
+		p.Clusters = fromCache
+		if err := eval.Declarations(lp.Clusters, fromCache); err != nil {
+			return res, err
 		}
 		results, err := eval.Clusters(ctx, lp.Clusters, eval.Options{Workers: opts.Workers, Progress: opts.Progress})
 		if err != nil {

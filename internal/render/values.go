@@ -16,6 +16,9 @@ func ValuesPath(cluster string, a *model.App) string {
 func Values(p *model.Platform, c *model.Cluster) ([]File, error) {
 	var files []File
 	for _, a := range p.Apps(c) {
+		if err := pathNames(pathName{"cluster name", c.Name}, pathName{"app category", a.Category}, pathName{"app name", a.Name}); err != nil {
+			return nil, err
+		}
 		path := ValuesPath(c.Name, a)
 		data, err := document(c.Values[a.Name])
 		if err != nil {
