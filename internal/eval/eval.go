@@ -7,11 +7,13 @@ package eval
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"path/filepath"
 	"runtime"
 	"slices"
 	"strings"
+	"sync/atomic"
 
 	"cuelang.org/go/cue"
 	"cuelang.org/go/cue/build"
@@ -36,7 +38,7 @@ type Options struct {
 // Platform evaluates and checks everything lp holds. Platform errors come
 // back as one cue/errors list holding every error found, with positions.
 func Platform(ctx context.Context, lp *load.Platform, opts Options) (*model.Platform, error) {
-	p, err := Defaults(lp)
+	p, err := Defaults(ctx, lp)
 	if err != nil {
 		return nil, err
 	}
@@ -64,13 +66,23 @@ func Platform(ctx context.Context, lp *load.Platform, opts Options) (*model.Plat
 
 // Defaults evaluates the platform defaults and the bundles' metadata, a
 // platform without clusters yet, and runs the checks that need all of them
-// (CheckDefaults).
-func Defaults(lp *load.Platform) (*model.Platform, error) {
-	p, errs := defaults(lp)
-	if errs != nil {
-		return nil, errs
+// (CheckDefaults). If ctx ends first it returns a *TimeoutError.
+func Defaults(ctx context.Context, lp *load.Platform) (*model.Platform, error) {
+	type result struct {
+		p    *model.Platform
+		errs cueerrors.Error
 	}
-	return p, nil
+	r, err := await(ctx, func() result {
+		p, errs := defaults(lp)
+		return result{p, errs}
+	})
+	if err != nil {
+		return nil, &TimeoutError{Pending: cueerrors.Newf(token.NoPos, "the platform defaults (platform/) and bundles (bundles/) did not finish evaluating before the deadline"), err: err}
+	}
+	if r.errs != nil {
+		return nil, r.errs
+	}
+	return r.p, nil
 }
 
 func defaults(lp *load.Platform) (_ *model.Platform, errs cueerrors.Error) {
@@ -276,7 +288,10 @@ type DirResult struct {
 // Clusters evaluates every cluster directory in a bounded pool of workers,
 // each directory in its own CUE context (a context is not safe for
 // concurrent use), and returns the results in the order of dirs. The only
-// error is the context's.
+// error is ctx's: context.Canceled as it is, and on a deadline a
+// *TimeoutError naming the clusters still being evaluated. CUE cannot be
+// interrupted inside a directory: their workers are left running, for the
+// caller to exit.
 func Clusters(ctx context.Context, dirs []*load.ClusterDir, opts Options) ([]DirResult, error) {
 	workers := opts.Workers
 	if workers <= 0 {
@@ -284,15 +299,18 @@ func Clusters(ctx context.Context, dirs []*load.ClusterDir, opts Options) ([]Dir
 	}
 	workers = min(workers, max(len(dirs), 1))
 	results := make([]DirResult, len(dirs))
+	running := make([]atomic.Bool, len(dirs))
 	jobs := make(chan int)
 	done := make(chan struct{}, len(dirs)) // buffered: workers never block on a canceled run
 	for range workers {
 		go func() {
 			for i := range jobs {
+				running[i].Store(true)
 				// A fresh context per directory: a context keeps every
 				// value it built, and a growing heap costs more in garbage
 				// collection than rebuilding the imports does.
 				results[i] = evalDir(cuecontext.New(), dirs[i])
+				running[i].Store(false)
 				done <- struct{}{}
 			}
 		}()
@@ -311,13 +329,50 @@ func Clusters(ctx context.Context, dirs []*load.ClusterDir, opts Options) ([]Dir
 		select {
 		case <-done:
 		case <-ctx.Done():
-			return nil, ctx.Err()
+			if !errors.Is(ctx.Err(), context.DeadlineExceeded) {
+				return nil, ctx.Err()
+			}
+			var pending cueerrors.Error
+			for i := range dirs {
+				if running[i].Load() {
+					for _, d := range dirs[i].Declared {
+						pending = cueerrors.Append(pending, newError(d.Pos, nil,
+							"cluster %q: evaluation did not finish before the deadline; an exploding disjunction, such as (a | b) & (c | d) & ... over many fields, is the usual cause", d.Name))
+					}
+				}
+			}
+			return nil, &TimeoutError{Pending: pending, err: ctx.Err()}
 		}
 		if opts.Progress != nil {
 			opts.Progress(n+1, len(dirs))
 		}
 	}
 	return results, nil
+}
+
+// TimeoutError says that evaluation did not finish before the context's
+// deadline. Pending names what was still being evaluated, with positions;
+// it unwraps to context.DeadlineExceeded.
+type TimeoutError struct {
+	Pending cueerrors.Error
+	err     error
+}
+
+func (e *TimeoutError) Error() string { return e.err.Error() }
+func (e *TimeoutError) Unwrap() error { return e.err }
+
+// await runs f on its own goroutine and returns its result, or ctx's error
+// if ctx ends first. CUE cannot be interrupted: f is then left running.
+func await[T any](ctx context.Context, f func() T) (T, error) {
+	ch := make(chan T, 1)
+	go func() { ch <- f() }()
+	select {
+	case r := <-ch:
+		return r, nil
+	case <-ctx.Done():
+		var zero T
+		return zero, ctx.Err()
+	}
 }
 
 // recoverPanic turns a panic inside CUE into an error at pos naming what

@@ -69,7 +69,7 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 		return nil, err
 	}
 	res, err := run(ctx, in, opts)
-	if err != nil && opts.Cache != nil && res != nil && res.Cached > 0 {
+	if err != nil && ctx.Err() == nil && opts.Cache != nil && res != nil && res.Cached > 0 {
 		// Clusters from the cache carry no source positions: find the
 		// errors again without it, so that each is reported where it is.
 		opts.Cache = nil
@@ -225,7 +225,7 @@ func run(ctx context.Context, in *load.Inputs, opts Options) (*Result, error) {
 		if err != nil {
 			return res, err
 		}
-		defaults, err := eval.Defaults(lp)
+		defaults, err := eval.Defaults(ctx, lp)
 		if err != nil {
 			return res, err
 		}
