@@ -73,12 +73,23 @@ const lockName = ".platformc.lock"
 // MakePlan compares files with dir. dir need not exist. With prune,
 // generated files of dir that files no longer hold are removed; a partial
 // build does not prune, since it does not know what the rest produces. A
-// generated path that is unsafe, or that would overwrite a file platformc
-// did not write, is an error and nothing is planned.
+// generated path that is unsafe, given twice or also needed as a
+// directory, or that would overwrite a file platformc did not write, is an
+// error and nothing is planned.
 func MakePlan(dir string, files []render.File, prune bool) (*Plan, error) {
+	paths := make(map[string]bool, len(files))
 	for _, f := range files {
 		if err := CheckPath(f.Path); err != nil {
 			return nil, err
+		}
+		if paths[f.Path] {
+			return nil, fmt.Errorf("generated path %q is produced twice", f.Path)
+		}
+		paths[f.Path] = true
+	}
+	for _, f := range files {
+		if d := blockedBy(f.Path, paths); d != "" {
+			return nil, fmt.Errorf("generated path %q is also needed as the directory of %q", d, f.Path)
 		}
 	}
 	existing, err := scan(dir)
@@ -210,9 +221,9 @@ func scan(dir string) (map[string]file, error) {
 	return files, nil
 }
 
-// blockedBy returns the existing non-directory that sits where a parent
-// directory of p has to be, if any.
-func blockedBy(p string, existing map[string]file) string {
+// blockedBy returns the path among existing (files, or the generated
+// paths) that sits where a parent directory of p has to be, if any.
+func blockedBy[V any](p string, existing map[string]V) string {
 	for d := path.Dir(p); d != "."; d = path.Dir(d) {
 		if _, ok := existing[d]; ok {
 			return d
