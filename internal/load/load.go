@@ -75,7 +75,7 @@ func Load(root string, dirs []string) (*Platform, error) {
 		}
 		args = append(args, "./"+filepath.ToSlash(r))
 	}
-	insts := cueload.Instances(args, &cueload.Config{Dir: root, ModuleRoot: root})
+	insts := cueload.Instances(args, &cueload.Config{Dir: root, ModuleRoot: root, Registry: offline{}})
 	var errs cueerrors.Error
 	reported := map[string]bool{}
 	for _, inst := range insts {
