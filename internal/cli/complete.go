@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"maps"
 	"os"
 	"slices"
@@ -68,7 +69,7 @@ func catalog() (*model.Platform, error) {
 	if err != nil {
 		return nil, err
 	}
-	return eval.Catalog(lp)
+	return eval.Defaults(context.Background(), lp)
 }
 
 func withPrefix(names []string, prefix string) []string {

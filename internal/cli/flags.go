@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -16,13 +17,19 @@ type commonFlags struct {
 	quiet    bool
 	noCache  bool
 	cacheDir string
+	timeout  time.Duration
 }
+
+// DefaultTimeout bounds an evaluation unless --timeout says otherwise:
+// generous for thousands of clusters, short of a CI job hanging for hours.
+const DefaultTimeout = 10 * time.Minute
 
 func (f *commonFlags) register(cmd *cobra.Command) {
 	cmd.Flags().IntVarP(&f.workers, "jobs", "j", 0, "cluster directories evaluated at once (default: the number of CPUs)")
 	cmd.Flags().BoolVarP(&f.quiet, "quiet", "q", false, "print no progress or summary on stderr")
 	cmd.Flags().BoolVar(&f.noCache, "no-cache", false, "evaluate every cluster, neither reading nor writing the build cache")
 	cmd.Flags().StringVar(&f.cacheDir, "cache-dir", "", "build cache directory (default: $PLATFORMC_CACHE, else platformc/ in the user cache directory)")
+	cmd.Flags().DurationVar(&f.timeout, "timeout", DefaultTimeout, "give up, writing nothing, if evaluating takes longer than this (0: no limit)")
 }
 
 // patternArgs documents the patterns every such command takes.

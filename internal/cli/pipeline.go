@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"time"
 
 	cueerrors "cuelang.org/go/cue/errors"
 	"github.com/spf13/cobra"
@@ -18,10 +19,16 @@ import (
 )
 
 // compile runs load → evaluate → render on the clusters the patterns
-// select, through the build cache unless the flags turn it off, showing
-// progress on a terminal. Platform errors come back as *platformError.
+// select, through the build cache unless the flags turn it off, within
+// --timeout, showing progress on a terminal. Platform errors come back as
+// *platformError.
 func compile(cmd *cobra.Command, patterns []string, f *commonFlags) (*pipeline.Result, error) {
 	stderr := cmd.ErrOrStderr()
+	ctx, cancel, err := f.withTimeout(cmd.Context())
+	if err != nil {
+		return nil, err
+	}
+	defer cancel()
 	opts := pipeline.Options{Patterns: patterns, Workers: f.workers}
 	if !f.noCache {
 		c, err := openCache(f.cacheDir)
@@ -35,14 +42,14 @@ func compile(cmd *cobra.Command, patterns []string, f *commonFlags) (*pipeline.R
 	}
 	prog := newProgress(stderr, f.quiet)
 	opts.Progress = prog.update
-	res, err := pipeline.Run(cmd.Context(), opts)
+	res, err := pipeline.Run(ctx, opts)
 	prog.clear()
 	if err != nil {
-		root := ""
-		if res != nil {
-			root = res.Root
+		var terr *eval.TimeoutError
+		if errors.As(err, &terr) {
+			return nil, &timeoutError{pending: terr.Pending, root: rootOf(res), timeout: f.timeout}
 		}
-		err = asPlatformError(err, root)
+		err = asPlatformError(err, rootOf(res))
 		var perr *platformError
 		if errors.As(err, &perr) {
 			perr.redact = redactor(res)
@@ -52,15 +59,46 @@ func compile(cmd *cobra.Command, patterns []string, f *commonFlags) (*pipeline.R
 	return res, nil
 }
 
+// withTimeout bounds ctx by --timeout (0: no bound).
+func (f *commonFlags) withTimeout(ctx context.Context) (context.Context, context.CancelFunc, error) {
+	if f.timeout < 0 {
+		return nil, nil, usageErr(fmt.Errorf("--timeout %s: the timeout is a positive duration such as 10m, or 0 for none", f.timeout))
+	}
+	if f.timeout == 0 {
+		return ctx, func() {}, nil
+	}
+	ctx, cancel := context.WithTimeout(ctx, f.timeout)
+	return ctx, cancel, nil
+}
+
 // evaluatePatterns evaluates the clusters the patterns select, for the
-// commands that print the model rather than files. Clusters may come from
-// the build cache: they have no Values.
+// commands that print the model rather than files. Its clusters have no
+// Values (they are rendered as evaluated, or come from the cache).
 func evaluatePatterns(cmd *cobra.Command, patterns []string, f *commonFlags) (*model.Platform, error) {
 	res, err := compile(cmd, patterns, f)
 	if err != nil {
 		return nil, err
 	}
 	return res.Platform, nil
+}
+
+// timeoutError says that evaluation did not finish within --timeout, and
+// what was still being evaluated.
+type timeoutError struct {
+	pending error
+	root    string
+	timeout time.Duration
+}
+
+func (e *timeoutError) Error() string {
+	return fmt.Sprintf("evaluation did not finish within --timeout %s", e.timeout)
+}
+
+func rootOf(res *pipeline.Result) string {
+	if res == nil {
+		return ""
+	}
+	return res.Root
 }
 
 func openCache(dir string) (*cache.Cache, error) {
@@ -86,18 +124,29 @@ func loadPlatform(patterns []string) (*load.Platform, error) {
 		return nil, asPlatformError(err, root)
 	}
 	if len(lp.Names()) == 0 {
-		return nil, asPlatformError(pipeline.ErrNoClusters{}, lp.Root)
+		in := &load.Inputs{Root: lp.Root}
+		return nil, asPlatformError(load.NoClusters(in, patterns), lp.Root)
 	}
 	return lp, nil
 }
 
 // evaluate evaluates and checks the loaded platform without the cache
-// (the clusters keep their values), showing progress on a terminal.
+// (the clusters keep their values), within --timeout, showing progress on
+// a terminal.
 func evaluate(cmd *cobra.Command, lp *load.Platform, f *commonFlags) (*model.Platform, error) {
+	ctx, cancel, err := f.withTimeout(cmd.Context())
+	if err != nil {
+		return nil, err
+	}
+	defer cancel()
 	prog := newProgress(cmd.ErrOrStderr(), f.quiet)
-	p, err := eval.Platform(cmd.Context(), lp, eval.Options{Workers: f.workers, Progress: prog.update})
+	p, err := eval.Platform(ctx, lp, eval.Options{Workers: f.workers, Progress: prog.update})
 	prog.clear()
 	if err != nil {
+		var terr *eval.TimeoutError
+		if errors.As(err, &terr) {
+			return nil, &timeoutError{pending: terr.Pending, root: lp.Root, timeout: f.timeout}
+		}
 		return nil, asPlatformError(err, lp.Root)
 	}
 	return p, nil
@@ -109,10 +158,6 @@ func asPlatformError(err error, root string) error {
 	var uerr *load.UsageError
 	if errors.As(err, &uerr) || errors.Is(err, context.Canceled) {
 		return err
-	}
-	var none pipeline.ErrNoClusters
-	if errors.As(err, &none) {
-		return &exitError{code: ExitPlatform, msg: err.Error()}
 	}
 	var cerr cueerrors.Error
 	if errors.As(err, &cerr) {

@@ -124,6 +124,7 @@ func report(cmd *cobra.Command, err error, stderr io.Writer) int {
 	}
 	var (
 		perr *platformError
+		terr *timeoutError
 		xerr *exitError
 		uerr *usageError
 		lerr *load.UsageError
@@ -135,6 +136,12 @@ func report(cmd *cobra.Command, err error, stderr io.Writer) int {
 		fmt.Fprint(stderr, perr.redact.String(report.String()))
 		n := diag.Count(perr.err, perr.root)
 		fmt.Fprintf(stderr, "platformc: %d error%s\n", n, plural(n))
+		return ExitPlatform
+	case errors.As(err, &terr):
+		if terr.pending != nil {
+			diag.Print(stderr, terr.pending, terr.root)
+		}
+		fmt.Fprintf(stderr, "platformc: %s; nothing was written (raise --timeout, or set it to 0 for no limit)\n", terr.Error())
 		return ExitPlatform
 	case errors.As(err, &xerr):
 		if xerr.msg != "" {

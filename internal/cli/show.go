@@ -163,7 +163,7 @@ closest name), 2 wrong command line.`,
 				return err
 			}
 			// The bundles alone first: a wrong name is told at once.
-			catalog, err := eval.Catalog(lp)
+			catalog, err := eval.Defaults(cmd.Context(), lp)
 			if err != nil {
 				return asPlatformError(err, lp.Root)
 			}

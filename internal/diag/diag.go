@@ -77,11 +77,11 @@ func Print(w io.Writer, err error, root string) {
 func Count(err error, root string) int { return len(Entries(err, root)) }
 
 func toEntry(e cueerrors.Error, root string) Entry {
-	msg := cueerrors.StringWithConfig(e, &cueerrors.Config{OmitPath: true, Cwd: root, ToSlash: true})
+	msg := shorten(message(e, root))
 	// Policy messages from the schema name their cluster themselves; other
 	// messages are prefixed with the CUE path of the offending value.
-	if path := strings.Join(e.Path(), "."); path != "" && !strings.HasPrefix(msg, "cluster \"") {
-		msg = path + ": " + msg
+	if path := e.Path(); len(path) > 0 && !strings.HasPrefix(msg, "cluster \"") {
+		msg = shortPath(path) + ": " + msg
 	}
 	var positions []token.Position
 	for _, p := range cueerrors.Positions(e) {

@@ -9,19 +9,32 @@ import (
 	cueerrors "cuelang.org/go/cue/errors"
 	"cuelang.org/go/cue/token"
 
+	"github.com/platformc/platformc/internal/load"
 	"github.com/platformc/platformc/internal/model"
 )
 
-// Check runs the checks that need the whole platform at once, which one
-// cluster's CUE cannot see: unique cluster names across files, unique app
-// names across bundles, one control plane per environment, unique
+// CheckDefaults runs the checks that need every bundle or every control
+// plane at once: app names unique across bundles, bundle requirements that
+// name existing bundles without a cycle, and one control plane per
+// environment; and that app, category and control plane names can become
+// paths. Defaults runs them, so that a platform that fails them is never
+// cached.
+func CheckDefaults(p *model.Platform) cueerrors.Error {
+	var errs cueerrors.Error
+	errs = cueerrors.Append(errs, platformNames(p))
+	errs = cueerrors.Append(errs, uniqueApps(p.Bundles))
+	errs = cueerrors.Append(errs, requirements(p.Bundles))
+	errs = cueerrors.Append(errs, controlPlanes(p.Defaults))
+	return errs
+}
+
+// Check runs the checks that need every cluster at once, which one
+// cluster's CUE cannot see: unique cluster names across files, unique
 // Application names, and no two apps of a cluster installing the same
 // release in the same namespace.
 func Check(p *model.Platform) error {
 	var errs cueerrors.Error
-	errs = cueerrors.Append(errs, uniqueClusters(p.Clusters))
-	errs = cueerrors.Append(errs, uniqueApps(p.Bundles))
-	errs = cueerrors.Append(errs, controlPlanes(p.Defaults))
+	errs = cueerrors.Append(errs, uniqueClusters(declarations(p.Clusters)))
 	errs = cueerrors.Append(errs, applicationNames(p))
 	for _, c := range p.Clusters {
 		errs = cueerrors.Append(errs, releases(p, c))
@@ -32,10 +45,34 @@ func Check(p *model.Platform) error {
 	return nil
 }
 
-func uniqueClusters(clusters []*model.Cluster) cueerrors.Error {
-	where := map[string][]token.Pos{}
+// Declarations checks, before anything is evaluated, that no cluster is
+// declared in two of the loaded directories, or in one of them and among
+// others (clusters from the build cache): a cluster declared twice would
+// otherwise be evaluated, incomplete, in each directory, and reported for
+// what it lacks there rather than for being declared twice.
+func Declarations(dirs []*load.ClusterDir, others []*model.Cluster) error {
+	decls := declarations(others)
+	for _, d := range dirs {
+		decls = append(decls, d.Declared...)
+	}
+	if errs := uniqueClusters(decls); errs != nil {
+		return errs
+	}
+	return nil
+}
+
+func declarations(clusters []*model.Cluster) []load.Declared {
+	var decls []load.Declared
 	for _, c := range clusters {
-		where[c.Name] = append(where[c.Name], c.Pos)
+		decls = append(decls, load.Declared{Name: c.Name, Pos: c.Pos})
+	}
+	return decls
+}
+
+func uniqueClusters(decls []load.Declared) cueerrors.Error {
+	where := map[string][]token.Pos{}
+	for _, d := range decls {
+		where[d.Name] = append(where[d.Name], d.Pos)
 	}
 	var errs cueerrors.Error
 	for _, name := range slices.Sorted(maps.Keys(where)) {
@@ -50,6 +87,122 @@ func uniqueClusters(clusters []*model.Cluster) cueerrors.Error {
 		}
 	}
 	return errs
+}
+
+// The names that become path elements of the output are checked in Go
+// too. The schema requires DNS-1123 labels, but the schema is the
+// platform's own: a loosened one must not let "../x" or "a/b" through to
+// render (which refuses them as well, but without a position). A
+// cluster's names are checked as it is evaluated, the apps' and control
+// planes' with the defaults.
+
+func clusterNames(c *model.Cluster, pos token.Pos) cueerrors.Error {
+	var errs cueerrors.Error
+	if !model.ValidName(c.Name) {
+		errs = cueerrors.Append(errs, badName(pos, "cluster name %q", c.Name))
+	}
+	if !model.ValidName(c.VSphereNamespace) {
+		errs = cueerrors.Append(errs, badName(pos, "cluster %q: vsphereNamespace %q", c.Name, c.VSphereNamespace))
+	}
+	return errs
+}
+
+func platformNames(p *model.Platform) cueerrors.Error {
+	var errs cueerrors.Error
+	for _, a := range p.AllApps() {
+		if !model.ValidName(a.Name) {
+			errs = cueerrors.Append(errs, badName(a.Pos, "app name %q", a.Name))
+		}
+		if !model.ValidName(a.Category) {
+			errs = cueerrors.Append(errs, badName(a.Pos, "app %q: category %q", a.Name, a.Category))
+		}
+	}
+	for _, cp := range p.ControlPlanes() {
+		if !model.ValidName(cp.Name) {
+			errs = cueerrors.Append(errs, badName(cp.Pos, "control plane name %q", cp.Name))
+		}
+	}
+	return errs
+}
+
+func badName(pos token.Pos, format string, args ...any) cueerrors.Error {
+	return newError(pos, nil, format+" is not a DNS-1123 label (lowercase letters, digits and \"-\", starting and ending with a letter or digit, at most 63 characters); names become paths in the output", args...)
+}
+
+// requirements checks that every bundle a bundle requires exists, and
+// that requirements form no cycle: bundles that require each other can
+// only ever be enabled together, which is one bundle written as several.
+func requirements(bundles map[string]*model.Bundle) cueerrors.Error {
+	names := slices.Sorted(maps.Keys(bundles))
+	var errs cueerrors.Error
+	for _, name := range names {
+		b := bundles[name]
+		for _, r := range b.Requires {
+			if _, ok := bundles[r]; !ok {
+				errs = cueerrors.Append(errs, newError(b.RequiresPos, nil,
+					"bundle %q requires bundle %q, which does not exist (bundles: %s)", name, r, strings.Join(names, ", ")))
+			}
+		}
+	}
+	for _, cycle := range cycles(bundles) {
+		b := bundles[cycle[0]]
+		var others []token.Pos
+		for _, n := range cycle[1 : len(cycle)-1] {
+			others = append(others, bundles[n].RequiresPos)
+		}
+		if len(cycle) == 2 {
+			errs = cueerrors.Append(errs, newError(b.RequiresPos, nil, "bundle %q requires itself", cycle[0]))
+			continue
+		}
+		errs = cueerrors.Append(errs, newError(b.RequiresPos, others,
+			"bundle requirements form a cycle: %s; bundles that require each other are one bundle", chain(cycle)))
+	}
+	return errs
+}
+
+// cycles returns each cycle of the requires graph once, as the names along
+// it from its smallest name back to that name.
+func cycles(bundles map[string]*model.Bundle) [][]string {
+	var out [][]string
+	seen := map[string]bool{}
+	for _, start := range slices.Sorted(maps.Keys(bundles)) {
+		// A depth-first search for paths back to start through names
+		// greater than it: each cycle is found from its smallest name.
+		var path []string
+		var walk func(n string)
+		walk = func(n string) {
+			path = append(path, n)
+			defer func() { path = path[:len(path)-1] }()
+			b, ok := bundles[n]
+			if !ok {
+				return
+			}
+			for _, r := range slices.Sorted(slices.Values(slices.Compact(slices.Sorted(slices.Values(b.Requires))))) {
+				switch {
+				case r == start:
+					cycle := append(slices.Clone(path), start)
+					if key := strings.Join(cycle, "\x00"); !seen[key] {
+						seen[key] = true
+						out = append(out, cycle)
+					}
+				case r > start && !slices.Contains(path, r):
+					walk(r)
+				}
+			}
+		}
+		walk(start)
+	}
+	return out
+}
+
+// chain spells a cycle: "a" requires "b", which requires "a".
+func chain(cycle []string) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%q requires %q", cycle[0], cycle[1])
+	for _, n := range cycle[2:] {
+		fmt.Fprintf(&b, ", which requires %q", n)
+	}
+	return b.String()
 }
 
 func uniqueApps(bundles map[string]*model.Bundle) cueerrors.Error {
@@ -88,17 +241,22 @@ func controlPlanes(d model.Defaults) cueerrors.Error {
 					"platform: control plane %q manages environment %q, which is not declared (environments: %s)",
 					cp, env, quoteAll(slices.Sorted(maps.Keys(d.Environments)))))
 			}
-			managers[env] = append(managers[env], quote(cp))
+			managers[env] = append(managers[env], cp)
 		}
 	}
 	for _, env := range slices.Sorted(maps.Keys(d.Environments)) {
-		switch n := len(managers[env]); {
-		case n == 0:
+		cps := managers[env]
+		switch {
+		case len(cps) == 0:
 			errs = cueerrors.Append(errs, newError(d.Environments[env].Pos, nil,
 				"platform: no control plane manages environment %q; add it to one controlPlanes.<name>.environments", env))
-		case n > 1:
-			errs = cueerrors.Append(errs, newError(d.Environments[env].Pos, nil,
-				"platform: environment %q is managed by control planes %s; each environment has one", env, strings.Join(managers[env], " and ")))
+		case len(cps) > 1:
+			var others []token.Pos
+			for _, cp := range cps[1:] {
+				others = append(others, d.ControlPlanes[cp].Pos)
+			}
+			errs = cueerrors.Append(errs, newError(d.ControlPlanes[cps[0]].Pos, others,
+				"platform: environment %q is managed by control planes %s; each environment has one", env, strings.Join(quoteEach(cps), " and ")))
 		}
 	}
 	return errs
@@ -179,10 +337,12 @@ func (e *platformError) Error() string               { return cueerrors.String(e
 
 func quote(s string) string { return `"` + s + `"` }
 
-func quoteAll(ss []string) string {
+func quoteAll(ss []string) string { return strings.Join(quoteEach(ss), ", ") }
+
+func quoteEach(ss []string) []string {
 	q := make([]string, len(ss))
 	for i, s := range ss {
 		q[i] = quote(s)
 	}
-	return strings.Join(q, ", ")
+	return q
 }

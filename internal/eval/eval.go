@@ -7,11 +7,14 @@ package eval
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"maps"
 	"path/filepath"
 	"runtime"
 	"slices"
 	"strings"
+	"sync/atomic"
 
 	"cuelang.org/go/cue"
 	"cuelang.org/go/cue/build"
@@ -40,8 +43,11 @@ type Options struct {
 // Platform evaluates and checks everything lp holds. Platform errors come
 // back as one cue/errors list holding every error found, with positions.
 func Platform(ctx context.Context, lp *load.Platform, opts Options) (*model.Platform, error) {
-	p, err := Catalog(lp)
+	p, err := Defaults(ctx, lp)
 	if err != nil {
+		return nil, err
+	}
+	if err := Declarations(lp.Clusters, nil); err != nil {
 		return nil, err
 	}
 	results, err := Clusters(ctx, lp.Clusters, opts)
@@ -63,26 +69,51 @@ func Platform(ctx context.Context, lp *load.Platform, opts Options) (*model.Plat
 	return p, nil
 }
 
-// Catalog evaluates what does not depend on a cluster: the schema's
-// version, the platform defaults and the bundles. The result has no
-// clusters. It is cheap, for commands that need only names.
-func Catalog(lp *load.Platform) (*model.Platform, error) {
+// Defaults checks the schema's version, evaluates the platform defaults
+// and the bundles' metadata, a platform without clusters yet, and runs the
+// checks that need all of them (CheckDefaults). It is cheap, for commands
+// that need only names. If ctx ends first it returns a *TimeoutError.
+func Defaults(ctx context.Context, lp *load.Platform) (*model.Platform, error) {
+	type result struct {
+		p    *model.Platform
+		errs cueerrors.Error
+	}
+	r, err := await(ctx, func() result {
+		p, errs := defaults(lp)
+		return result{p, errs}
+	})
+	if err != nil {
+		return nil, &TimeoutError{Pending: cueerrors.Newf(token.NoPos, "the platform defaults (platform/) and bundles (bundles/) did not finish evaluating before the deadline"), err: err}
+	}
+	if r.errs != nil {
+		return nil, r.errs
+	}
+	return r.p, nil
+}
+
+func defaults(lp *load.Platform) (_ *model.Platform, errs cueerrors.Error) {
+	defer recoverPanic(&errs, token.NoPos, "the platform defaults and bundles")
 	cctx := cuecontext.New()
 	if err := schemaVersion(cctx.BuildInstance(lp.Schema)); err != nil {
 		// The Go model mirrors one schema: on another, every error that
 		// follows would only say so less clearly.
 		return nil, err
 	}
-	var errs cueerrors.Error
-	defaults, derr := decodeDefaults(cctx.BuildInstance(lp.Platform))
+	d, derr := decodeDefaults(cctx.BuildInstance(lp.Platform))
 	errs = cueerrors.Append(errs, derr)
 	bundles, berr := decodeBundles(cctx.BuildInstance(lp.Bundles))
+	if derr != nil {
+		// The bundles read the defaults through #platform: a broken
+		// default comes back from every app that reads it.
+		berr = withoutDefinitions(berr)
+	}
 	errs = cueerrors.Append(errs, berr)
 	if errs != nil {
 		return nil, errs
 	}
-	model.LinkApps(bundles, defaults)
-	return &model.Platform{Defaults: defaults, Bundles: bundles}, nil
+	model.LinkApps(bundles, d)
+	p := &model.Platform{Defaults: d, Bundles: bundles}
+	return p, CheckDefaults(p)
 }
 
 // SortClusters sorts clusters by name, the order every output follows.
@@ -92,70 +123,111 @@ func SortClusters(clusters []*model.Cluster) {
 
 func decodeDefaults(v cue.Value) (model.Defaults, cueerrors.Error) {
 	var d model.Defaults
-	if err := v.Err(); err != nil {
-		return d, cueerrors.Promote(err, "")
-	}
 	dv := v.LookupPath(cue.ParsePath("platform"))
 	if !dv.Exists() {
+		if err := v.Err(); err != nil {
+			return d, cueerrors.Promote(err, "")
+		}
 		return d, cueerrors.Newf(v.Pos(), "package platform declares no platform field: write platform: schema.#Platform & {...}")
 	}
 	if err := dv.Validate(cue.Concrete(true)); err != nil {
-		return d, cueerrors.Promote(err, "")
+		return d, atDeclaration(v, cueerrors.Promote(err, ""))
 	}
 	if err := dv.Decode(&d); err != nil {
 		return d, cueerrors.Promote(err, "")
 	}
-	// Positions, for the checks of check.go.
-	for name, e := range d.Environments {
-		e.Pos = declPos(dv.LookupPath(cue.MakePath(cue.Str("environments"), cue.Str(name))))
-		d.Environments[name] = e
-	}
 	for name, cp := range d.ControlPlanes {
-		cp.Pos = declPos(dv.LookupPath(cue.MakePath(cue.Str("controlPlanes"), cue.Str(name))))
+		cp.Pos = declPos(dv.LookupPath(cue.MakePath(cue.Str("controlPlanes"), cue.Str(name), cue.Str("environments"))))
 		d.ControlPlanes[name] = cp
+	}
+	for name, env := range d.Environments {
+		env.Pos = declPos(dv.LookupPath(cue.MakePath(cue.Str("environments"), cue.Str(name))))
+		d.Environments[name] = env
 	}
 	return d, nil
 }
 
 // decodeBundles decodes the bundles' metadata. Their values stay
 // unevaluated here: they depend on the cluster.
-func decodeBundles(v cue.Value) (map[string]*model.Bundle, cueerrors.Error) {
-	if err := v.Err(); err != nil {
-		return nil, cueerrors.Promote(err, "")
-	}
+func decodeBundles(v cue.Value) (_ map[string]*model.Bundle, errs cueerrors.Error) {
+	// Errors are looked for bundle by bundle, field by field, rather than
+	// taken from v.Err(), which holds only the first.
 	bv := v.LookupPath(cue.ParsePath("bundles"))
 	if !bv.Exists() {
+		if err := v.Err(); err != nil {
+			return nil, cueerrors.Promote(err, "")
+		}
 		return nil, cueerrors.Newf(v.Pos(), "package bundles declares no bundles field: write bundles: <name>: {...}")
 	}
 	iter, err := bv.Fields()
 	if err != nil {
 		return nil, cueerrors.Promote(err, "")
 	}
-	var errs cueerrors.Error
 	bundles := map[string]*model.Bundle{}
+	defer func() { errs = atDeclaration(v, errs) }()
 	for iter.Next() {
 		name := iter.Selector().Unquoted()
-		b := &model.Bundle{Apps: map[string]*model.App{}}
-		if err := decodeMeta(iter.Value(), b, "apps"); err != nil {
-			errs = cueerrors.Append(errs, err)
-			continue
-		}
-		apps, err := iter.Value().LookupPath(cue.ParsePath("apps")).Fields()
+		bundle := iter.Value()
+		// The apps first: decoding the bundle decodes them too, and stops
+		// at the first error among them.
+		apps := map[string]*model.App{}
+		appIter, err := bundle.LookupPath(cue.ParsePath("apps")).Fields()
 		if err != nil {
 			errs = cueerrors.Append(errs, cueerrors.Promote(err, ""))
 			continue
 		}
-		for apps.Next() {
-			a := &model.App{Bundle: name, Pos: declPos(apps.Value())}
-			if err := decodeMeta(apps.Value(), a, "values"); err != nil {
-				errs = cueerrors.Append(errs, err)
+		var appErrs cueerrors.Error
+		for appIter.Next() {
+			a := &model.App{Bundle: name, Pos: declPos(appIter.Value())}
+			if err := decodeMeta(appIter.Value(), a, "values"); err != nil {
+				appErrs = cueerrors.Append(appErrs, err)
 				continue
 			}
-			b.Apps[a.Name] = a
+			apps[a.Name] = a
+		}
+		if err := validateMeta(bundle, "apps"); err != nil || appErrs != nil {
+			errs = cueerrors.Append(errs, cueerrors.Append(err, appErrs))
+			continue
+		}
+		b := &model.Bundle{}
+		if err := bundle.Decode(b); err != nil {
+			errs = cueerrors.Append(errs, cueerrors.Promote(err, ""))
+			continue
+		}
+		b.Apps = apps
+		b.Pos, b.RequiresPos = declPos(bundle), declPos(bundle)
+		if len(b.Requires) > 0 {
+			b.RequiresPos = declPos(bundle.LookupPath(cue.MakePath(cue.Str("requires"))))
 		}
 		bundles[name] = b
 	}
 	return bundles, errs
+}
+
+// atDeclaration gives each error that CUE places in the schema alone (a
+// bad name taken from a label, say) the position of the nearest enclosing
+// field the platform's files declare: the bundle's app, the environment.
+func atDeclaration(root cue.Value, err cueerrors.Error) cueerrors.Error {
+	if err == nil {
+		return nil
+	}
+	var out cueerrors.Error
+	for _, e := range cueerrors.Errors(err) {
+		if !hasSourcePos(e) {
+			for path := e.Path(); len(path) > 0; path = path[:len(path)-1] {
+				if p := declPos(root.LookupPath(cue.ParsePath(strings.Join(path, ".")))); p.IsValid() && !inSchema(p) {
+					e = &located{e: e, pos: p}
+					break
+				}
+			}
+		}
+		out = cueerrors.Append(out, e)
+	}
+	return out
+}
+
+func inSchema(p token.Pos) bool {
+	return strings.Contains(filepath.ToSlash(p.Filename()), "/schema/")
 }
 
 // declPos is where v is declared in the platform's own files: v.Pos() is
@@ -164,7 +236,7 @@ func decodeBundles(v cue.Value) (map[string]*model.Bundle, cueerrors.Error) {
 func declPos(v cue.Value) token.Pos {
 	if op, args := v.Expr(); op == cue.AndOp {
 		for _, a := range args {
-			if p := a.Pos(); p.IsValid() && !strings.Contains(filepath.ToSlash(p.Filename()), "/schema/") {
+			if p := a.Pos(); p.IsValid() && !inSchema(p) {
 				return p
 			}
 		}
@@ -175,20 +247,7 @@ func declPos(v cue.Value) token.Pos {
 // decodeMeta checks that every field of v but skip is concrete and
 // decodes v into dst.
 func decodeMeta(v cue.Value, dst any, skip string) cueerrors.Error {
-	iter, err := v.Fields()
-	if err != nil {
-		return cueerrors.Promote(err, "")
-	}
-	var errs cueerrors.Error
-	for iter.Next() {
-		if iter.Selector().Unquoted() == skip {
-			continue
-		}
-		if err := iter.Value().Validate(cue.Concrete(true)); err != nil {
-			errs = cueerrors.Append(errs, cueerrors.Promote(err, ""))
-		}
-	}
-	if errs != nil {
+	if errs := validateMeta(v, skip); errs != nil {
 		return errs
 	}
 	if err := v.Decode(dst); err != nil {
@@ -196,6 +255,40 @@ func decodeMeta(v cue.Value, dst any, skip string) cueerrors.Error {
 	}
 	return nil
 }
+
+// validateMeta checks that every field of v but skip is concrete. A field
+// left incomplete beside an invalid one is not reported: it is usually
+// its consequence (releaseName defaults to an invalid name).
+func validateMeta(v cue.Value, skip string) cueerrors.Error {
+	iter, err := v.Fields()
+	if err != nil {
+		return cueerrors.Promote(err, "")
+	}
+	var invalid, incomplete cueerrors.Error
+	for iter.Next() {
+		if iter.Selector().Unquoted() == skip {
+			continue
+		}
+		err := iter.Value().Validate(cue.Concrete(true))
+		if err == nil {
+			continue
+		}
+		for _, e := range cueerrors.Errors(err) {
+			if format, _ := e.Msg(); format == incompleteFormat {
+				incomplete = cueerrors.Append(incomplete, e)
+			} else {
+				invalid = cueerrors.Append(invalid, e)
+			}
+		}
+	}
+	if invalid != nil {
+		return invalid
+	}
+	return incomplete
+}
+
+// incompleteFormat is CUE's message for a value that is not concrete.
+const incompleteFormat = "incomplete value %v"
 
 // DirResult is the evaluation of one cluster directory: its clusters, or
 // the errors found in them.
@@ -207,7 +300,10 @@ type DirResult struct {
 // Clusters evaluates every cluster directory in a bounded pool of workers,
 // each directory in its own CUE context (a context is not safe for
 // concurrent use), and returns the results in the order of dirs. The only
-// error is the context's.
+// error is ctx's: context.Canceled as it is, and on a deadline a
+// *TimeoutError naming the clusters still being evaluated. CUE cannot be
+// interrupted inside a directory: their workers are left running, for the
+// caller to exit.
 func Clusters(ctx context.Context, dirs []*load.ClusterDir, opts Options) ([]DirResult, error) {
 	workers := opts.Workers
 	if workers <= 0 {
@@ -215,15 +311,18 @@ func Clusters(ctx context.Context, dirs []*load.ClusterDir, opts Options) ([]Dir
 	}
 	workers = min(workers, max(len(dirs), 1))
 	results := make([]DirResult, len(dirs))
+	running := make([]atomic.Bool, len(dirs))
 	jobs := make(chan int)
 	done := make(chan int, len(dirs)) // buffered: workers never block on a canceled run
 	for range workers {
 		go func() {
 			for i := range jobs {
+				running[i].Store(true)
 				// A fresh context per directory: a context keeps every
 				// value it built, and a growing heap costs more in garbage
 				// collection than rebuilding the imports does.
 				results[i] = evalDir(cuecontext.New(), dirs[i])
+				running[i].Store(false)
 				done <- i
 			}
 		}()
@@ -254,7 +353,19 @@ func Clusters(ctx context.Context, dirs []*load.ClusterDir, opts Options) ([]Dir
 			}
 			evaluated += len(dirs[i].Declared)
 		case <-ctx.Done():
-			return nil, ctx.Err()
+			if !errors.Is(ctx.Err(), context.DeadlineExceeded) {
+				return nil, ctx.Err()
+			}
+			var pending cueerrors.Error
+			for i := range dirs {
+				if running[i].Load() {
+					for _, d := range dirs[i].Declared {
+						pending = cueerrors.Append(pending, newError(d.Pos, nil,
+							"cluster %q: evaluation did not finish before the deadline; an exploding disjunction, such as (a | b) & (c | d) & ... over many fields, is the usual cause", d.Name))
+					}
+				}
+			}
+			return nil, &TimeoutError{Pending: pending, err: ctx.Err()}
 		}
 		if opts.Progress != nil {
 			opts.Progress(evaluated, total)
@@ -263,20 +374,60 @@ func Clusters(ctx context.Context, dirs []*load.ClusterDir, opts Options) ([]Dir
 	return results, nil
 }
 
+// TimeoutError says that evaluation did not finish before the context's
+// deadline. Pending names what was still being evaluated, with positions;
+// it unwraps to context.DeadlineExceeded.
+type TimeoutError struct {
+	Pending cueerrors.Error
+	err     error
+}
+
+func (e *TimeoutError) Error() string { return e.err.Error() }
+func (e *TimeoutError) Unwrap() error { return e.err }
+
+// await runs f on its own goroutine and returns its result, or ctx's error
+// if ctx ends first. CUE cannot be interrupted: f is then left running.
+func await[T any](ctx context.Context, f func() T) (T, error) {
+	ch := make(chan T, 1)
+	go func() { ch <- f() }()
+	select {
+	case r := <-ch:
+		return r, nil
+	case <-ctx.Done():
+		var zero T
+		return zero, ctx.Err()
+	}
+}
+
+// recoverPanic turns a panic inside CUE into an error at pos naming what
+// was evaluated: one bad input must not take the whole run down without
+// saying where it was.
+func recoverPanic(errp *cueerrors.Error, pos token.Pos, what string) {
+	if r := recover(); r != nil {
+		*errp = cueerrors.Append(*errp, newError(pos, nil,
+			"internal error evaluating %s: %v; please report it, with the files involved", what, r))
+	}
+}
+
 // evalDir evaluates the clusters declared in one directory.
-func evalDir(cctx *cue.Context, dir *load.ClusterDir) DirResult {
+func evalDir(cctx *cue.Context, dir *load.ClusterDir) (r DirResult) {
 	if len(dir.Declared) == 0 {
 		return DirResult{}
 	}
+	defer func() {
+		if r.Err != nil {
+			r.Clusters = nil
+		}
+	}()
+	defer recoverPanic(&r.Err, dir.Declared[0].Pos, fmt.Sprintf("cluster %q", dir.Declared[0].Name))
 	v := cctx.BuildInstance(dir.Instance)
 	clusters := v.LookupPath(cue.ParsePath("clusters"))
 	if !clusters.Exists() {
 		return DirResult{Err: cueerrors.Promote(v.Err(), "")}
 	}
-	var r DirResult
 	for _, d := range dir.Declared {
 		cv := clusters.LookupPath(cue.MakePath(cue.Str(d.Name)))
-		c, err := evalCluster(cv)
+		c, err := evalCluster(cv, d)
 		if err != nil {
 			r.Err = cueerrors.Append(r.Err, locate(err, dir.Instance, d))
 			continue
@@ -291,17 +442,81 @@ func evalDir(cctx *cue.Context, dir *load.ClusterDir) DirResult {
 	return r
 }
 
+// MaxValueDepth is how deep an app's values may nest. Real Helm values
+// stay far below it; a deeper document is a mistake, and its YAML grows
+// with the square of its depth.
+const MaxValueDepth = 100
+
 // evalCluster checks that the cluster is complete and valid, the schema's
 // policy checks (hidden _checks fields) included, and decodes it.
-func evalCluster(cv cue.Value) (*model.Cluster, error) {
+func evalCluster(cv cue.Value, d load.Declared) (*model.Cluster, error) {
 	if err := cv.Validate(cue.Concrete(true), cue.Hidden(true)); err != nil {
-		return nil, err
+		return nil, cueerrors.Append(cueerrors.Promote(err, ""), fieldErrors(cv))
 	}
 	c := &model.Cluster{}
 	if err := cv.Decode(c); err != nil {
 		return nil, err
 	}
+	if errs := clusterNames(c, d.Pos); errs != nil {
+		return nil, errs
+	}
+	for _, app := range slices.Sorted(maps.Keys(c.Values)) {
+		if path := tooDeep(c.Values[app], nil); path != nil {
+			sels := []cue.Selector{cue.Str("values"), cue.Str(app)}
+			for _, p := range path {
+				sels = append(sels, p)
+			}
+			pos := declPos(cv.LookupPath(cue.MakePath(sels...)))
+			if !pos.IsValid() {
+				pos = d.Pos
+			}
+			return nil, newError(pos, nil, "cluster %q: values of app %q nest deeper than %d levels; at most %d are allowed",
+				d.Name, app, MaxValueDepth, MaxValueDepth)
+		}
+	}
 	return c, nil
+}
+
+// fieldErrors validates each field of a cluster on its own. Validating the
+// whole cluster does not report every field left unset (with tkr unset,
+// a missing vsphereNamespace went unreported; with env unset, only the
+// policy check that reads it), and a user should see them all at once.
+// locate drops what this repeats.
+func fieldErrors(cv cue.Value) cueerrors.Error {
+	iter, err := cv.Fields()
+	if err != nil {
+		return nil
+	}
+	var errs cueerrors.Error
+	for iter.Next() {
+		if err := iter.Value().Validate(cue.Concrete(true)); err != nil {
+			errs = cueerrors.Append(errs, cueerrors.Promote(err, ""))
+		}
+	}
+	return errs
+}
+
+// tooDeep returns the path to the first value nested deeper than
+// MaxValueDepth below v, or nil.
+func tooDeep(v any, path []cue.Selector) []cue.Selector {
+	if len(path) > MaxValueDepth {
+		return path
+	}
+	switch x := v.(type) {
+	case map[string]any:
+		for _, k := range slices.Sorted(maps.Keys(x)) {
+			if p := tooDeep(x[k], append(path, cue.Str(k))); p != nil {
+				return p
+			}
+		}
+	case []any:
+		for i, e := range x {
+			if p := tooDeep(e, append(path, cue.Index(i))); p != nil {
+				return p
+			}
+		}
+	}
+	return nil
 }
 
 // locate gives each error of a cluster a position in the user's files when
@@ -312,15 +527,35 @@ func evalCluster(cv cue.Value) (*model.Cluster, error) {
 func locate(err error, inst *build.Instance, d load.Declared) cueerrors.Error {
 	all := cueerrors.Errors(err)
 	slices.SortStableFunc(all, func(a, b cueerrors.Error) int { return len(a.Path()) - len(b.Path()) })
+	// The fields that are in error themselves: a policy check about one of
+	// them (env, bundles, labels, values) only repeats that error, often
+	// garbled ("env "clusterEnv" is not one of ...").
+	broken := map[string]bool{}
+	for _, e := range all {
+		if !slices.Contains(e.Path(), "_checks") {
+			broken[strings.Join(e.Path(), ".")] = true
+		}
+	}
 	seen := map[string]bool{}
 	var out cueerrors.Error
 	for _, e := range all {
 		format, args := e.Msg()
 		msg := fmt.Sprintf(format, args...)
-		if seen[msg] || cascade(e.Path(), msg, len(all)) {
+		key := msg
+		if path := e.Path(); format == incompleteFormat && len(path) > 0 {
+			// Fields left unset share their message ("incomplete value
+			// #Name"), so the key has the field's name too: vsphereNamespace
+			// and nodePools.x.vmClass are two errors, while tkr and the
+			// controlPlane.tkr that defaults to it are one.
+			key += "\x00" + path[len(path)-1]
+		}
+		if seen[key] || cascade(e.Path(), msg, len(all)) {
 			continue
 		}
-		seen[msg] = true
+		if slices.Contains(e.Path(), "_checks") && broken[strings.Join(userPath(e.Path()), ".")] {
+			continue
+		}
+		seen[key] = true
 		path := userPath(e.Path())
 		pos, depth := fieldPos(inst, path)
 		switch {
@@ -330,6 +565,9 @@ func locate(err error, inst *build.Instance, d load.Declared) cueerrors.Error {
 			// Only a parent field matched, and CUE knows where the value
 			// comes from (a bundle, say): that says more.
 			pos = token.NoPos
+		}
+		if field, ok := unset(e, path, depth); ok {
+			e = &reworded{e: e, format: "cluster %q: required field %s is not set", args: []any{d.Name, field}}
 		}
 		// CUE's own position wins over ours in the same file: it points at
 		// the value rather than the field.
@@ -355,11 +593,51 @@ func cascade(path []string, msg string, errors int) bool {
 	return len(path) > 2 && path[2] == "values" && strings.HasPrefix(msg, "cluster \"")
 }
 
+// withoutDefinitions drops the errors found through a definition.
+func withoutDefinitions(err cueerrors.Error) cueerrors.Error {
+	var out cueerrors.Error
+	for _, e := range cueerrors.Errors(err) {
+		if !throughDefinition(e.Path()) {
+			out = cueerrors.Append(out, e)
+		}
+	}
+	return out
+}
+
 // throughDefinition reports whether the path goes through a definition
 // such as #bundles: such an error repeats one found on a regular field.
 func throughDefinition(path []string) bool {
 	return slices.ContainsFunc(path, func(s string) bool { return strings.HasPrefix(s, "#") })
 }
+
+// unset reports whether e says that a field of the cluster has no value
+// because nothing but the schema mentions it: no file of the cluster sets
+// it (depth is how much of path they set) and no bundle or default gives
+// it. CUE calls that an incomplete value and quotes the schema's
+// constraint; the user forgot a required field. It returns the field's
+// path below the cluster.
+func unset(e cueerrors.Error, path []string, depth int) (string, bool) {
+	if format, _ := e.Msg(); format != incompleteFormat {
+		return "", false
+	}
+	if len(path) < 3 || path[0] != "clusters" || depth >= len(path) || hasSourcePos(e) || throughDefinition(path) {
+		return "", false
+	}
+	return strings.Join(path[2:], "."), true
+}
+
+// reworded is a CUE error with a plainer message.
+type reworded struct {
+	e      cueerrors.Error
+	format string
+	args   []any
+}
+
+func (r *reworded) Position() token.Pos         { return r.e.Position() }
+func (r *reworded) InputPositions() []token.Pos { return r.e.InputPositions() }
+func (r *reworded) Path() []string              { return r.e.Path() }
+func (r *reworded) Msg() (string, []any)        { return r.format, r.args }
+func (r *reworded) Error() string               { return fmt.Sprintf(r.format, r.args...) }
 
 // located is a CUE error with one more position, where the user can fix it.
 type located struct {
@@ -390,7 +668,7 @@ func hasUserPos(e cueerrors.Error, inst *build.Instance, file string) bool {
 // hasSourcePos reports whether e has a position outside the schema.
 func hasSourcePos(e cueerrors.Error) bool {
 	for _, p := range cueerrors.Positions(e) {
-		if !strings.Contains(filepath.ToSlash(p.Filename()), "/schema/") {
+		if !inSchema(p) {
 			return true
 		}
 	}

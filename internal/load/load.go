@@ -1,10 +1,10 @@
 // Package load finds a platform's CUE module, the cluster directories the
 // user's patterns select and the inputs each depends on (Scan), and loads,
-// with cue/load, the packages a build evaluates (Load): the schema, the
-// platform defaults, the bundles and cluster directories.
+// with cue/load, the packages a build evaluates (Load).
 package load
 
 import (
+	"errors"
 	"fmt"
 	"maps"
 	"os"
@@ -39,20 +39,11 @@ type Platform struct {
 	Schema   *build.Instance
 	Platform *build.Instance
 	Bundles  *build.Instance
+	// Clusters are the loaded cluster directories, in the order asked for.
+	Clusters []*ClusterDir
 	// Secrets are the values injected into @tag(NAME) fields, by NAME: to
 	// be redacted wherever platformc prints something.
 	Secrets map[string]string
-	// Clusters are the loaded cluster directories, in the order asked for.
-	Clusters []*ClusterDir
-}
-
-// ClusterDir is one loaded directory of the clusters package and the
-// clusters its own files declare.
-type ClusterDir struct {
-	Instance *build.Instance
-	// Declared are the clusters declared in files of this directory (not of
-	// its parents), sorted by name; none for a directory of defaults.
-	Declared []Declared
 }
 
 // Names returns the names of the clusters declared in p's directories,
@@ -80,6 +71,15 @@ func (p *Platform) Declaring(name string) []*ClusterDir {
 	return dirs
 }
 
+// ClusterDir is one loaded directory of the clusters package and the
+// clusters its own files declare.
+type ClusterDir struct {
+	Instance *build.Instance
+	// Declared are the clusters declared in files of this directory (not of
+	// its parents), sorted by name; none for a directory of defaults.
+	Declared []Declared
+}
+
 // Declared is a cluster declaration: clusters: <name>: {...}.
 type Declared struct {
 	Name string
@@ -94,16 +94,13 @@ func (e *UsageError) Error() string { return e.Msg }
 
 // Load loads, with cue/load, the platform defaults, the bundles and the
 // given cluster directories (absolute, as Scan finds them) of the module at
-// root. A platform error is returned as a cue/errors list with positions.
+// root, which Scan has checked has the directories of a platform. A
+// platform error is returned as a cue/errors list with positions; a
+// regular top-level field other than the package's own (platform, bundles,
+// clusters) is one.
 func Load(root string, dirs []string, env Env) (*Platform, error) {
-	fixed := []string{SchemaDir, PlatformDir, BundlesDir}
-	var args []string
-	for _, d := range fixed {
-		if fi, err := os.Stat(filepath.Join(root, d)); err != nil || !fi.IsDir() {
-			return nil, fmt.Errorf("%s: no %s/ directory: a platform module has schema/, platform/, bundles/ and clusters/ (platformc init makes one)", root, d)
-		}
-		args = append(args, "./"+d)
-	}
+	args := []string{"./" + SchemaDir, "./" + PlatformDir, "./" + BundlesDir}
+	const fixed = 3
 	for _, d := range dirs {
 		r, err := filepath.Rel(root, d)
 		if err != nil {
@@ -111,7 +108,7 @@ func Load(root string, dirs []string, env Env) (*Platform, error) {
 		}
 		args = append(args, "./"+filepath.ToSlash(r))
 	}
-	cfg := &cueload.Config{Dir: root, ModuleRoot: root}
+	cfg := &cueload.Config{Dir: root, ModuleRoot: root, Registry: offline{}}
 	insts, err := instances(args, cfg)
 	if err != nil {
 		return nil, err
@@ -131,15 +128,23 @@ func Load(root string, dirs []string, env Env) (*Platform, error) {
 			return nil, err
 		}
 	}
-	p := &Platform{Root: root, Schema: insts[0], Platform: insts[1], Bundles: insts[2], Secrets: secrets}
 	var errs cueerrors.Error
-	for _, inst := range insts[len(fixed):] {
+	checked := map[string]bool{}
+	p := &Platform{Root: root, Schema: insts[0], Platform: insts[1], Bundles: insts[2], Secrets: secrets}
+	errs = cueerrors.Append(errs, topLevelFields(p.Platform, "platform", "platform: schema.#Platform & {...}", checked))
+	errs = cueerrors.Append(errs, topLevelFields(p.Bundles, "bundles", "bundles: <name>: {...}", checked))
+	for _, inst := range insts[fixed:] {
 		if inst.PkgName != "clusters" {
-			errs = cueerrors.Append(errs, cueerrors.Newf(token.NoPos,
-				"%s: package %s: directories under clusters/ hold package clusters",
-				rel(root, inst.Dir), inst.PkgName))
+			for _, f := range inst.Files {
+				if filepath.Dir(f.Filename) == inst.Dir {
+					errs = cueerrors.Append(errs, cueerrors.Newf(packagePos(f.Filename),
+						"package %s: directories under clusters/ hold package clusters", inst.PkgName))
+					break
+				}
+			}
 			continue
 		}
+		errs = cueerrors.Append(errs, topLevelFields(inst, "clusters", "clusters: <name>: {...}", checked))
 		p.Clusters = append(p.Clusters, &ClusterDir{Instance: inst, Declared: declared(inst)})
 	}
 	if errs != nil {
@@ -148,19 +153,62 @@ func Load(root string, dirs []string, env Env) (*Platform, error) {
 	return p, nil
 }
 
-// instances runs cue/load and gathers the errors of every instance.
+// instances runs cue/load and gathers the errors of every instance, each
+// reported once and with a position where one can be found.
 func instances(args []string, cfg *cueload.Config) ([]*build.Instance, error) {
 	insts := cueload.Instances(args, cfg)
 	var errs cueerrors.Error
+	reported := map[string]bool{}
 	for _, inst := range insts {
 		if inst.Err != nil {
-			errs = cueerrors.Append(errs, inst.Err)
+			errs = cueerrors.Append(errs, positioned(inst.Err, reported))
 		}
 	}
 	if errs != nil {
 		return nil, errs
 	}
 	return insts, nil
+}
+
+// Selected loads, without a cache, every cluster directory cfg's patterns
+// select: Scan, then Load.
+func Selected(cfg Config) (*Platform, error) {
+	in, err := Scan(cfg)
+	if err != nil {
+		return nil, err
+	}
+	dirs := make([]string, len(in.Dirs))
+	for i, d := range in.Dirs {
+		dirs[i] = d.Dir
+	}
+	return Load(in.Root, dirs, os.LookupEnv)
+}
+
+// positioned gives cue/load's errors that have no position one where it
+// can, and reports each error once: an error in package bundles comes back
+// from every cluster directory that imports it, wrapped in "import
+// failed". seen holds the errors already reported.
+func positioned(err error, seen map[string]bool) cueerrors.Error {
+	var out cueerrors.Error
+	for _, e := range cueerrors.Errors(err) {
+		if format, _ := e.Msg(); format == "import failed" {
+			if inner := errors.Unwrap(e); inner != nil {
+				out = cueerrors.Append(out, positioned(inner, seen))
+				continue
+			}
+		}
+		var multi *cueload.MultiplePackageError
+		if errors.As(e, &multi) && len(multi.Files) > 1 {
+			e = multiplePackages(multi)
+		}
+		key := fmt.Sprint(e.Position(), "\x00", e.Error())
+		if seen[key] {
+			continue
+		}
+		seen[key] = true
+		out = cueerrors.Append(out, e)
+	}
+	return out
 }
 
 // ModuleRoot walks up from dir to the directory holding cue.mod.
@@ -229,18 +277,4 @@ func rel(base, path string) string {
 		return r
 	}
 	return path
-}
-
-// Selected loads, without a cache, every cluster directory cfg's patterns
-// select: Scan, then Load.
-func Selected(cfg Config) (*Platform, error) {
-	in, err := Scan(cfg)
-	if err != nil {
-		return nil, err
-	}
-	dirs := make([]string, len(in.Dirs))
-	for i, d := range in.Dirs {
-		dirs[i] = d.Dir
-	}
-	return Load(in.Root, dirs, os.LookupEnv)
 }

@@ -10,6 +10,8 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+
+	cueerrors "cuelang.org/go/cue/errors"
 )
 
 // Config says where to look and what to select.
@@ -58,7 +60,9 @@ type DirInput struct {
 
 // Scan finds the module root from cfg.Dir, resolves the patterns to the
 // cluster directories they select and hashes their inputs. A bad pattern
-// is a *UsageError.
+// is a *UsageError. A module that lacks a platform's directories, or a
+// source file that is not UTF-8, is a cue/errors list with positions;
+// the Inputs returned with it carry the Root to report them against.
 func Scan(cfg Config) (*Inputs, error) {
 	dir := cfg.Dir
 	if dir == "" {
@@ -76,12 +80,15 @@ func Scan(cfg Config) (*Inputs, error) {
 	if err != nil {
 		return nil, err
 	}
+	in := &Inputs{Root: root}
+	if errs := checkLayout(root); errs != nil {
+		return in, errs
+	}
 	patterns := cfg.Patterns
 	if len(patterns) == 0 {
 		patterns = []string{DefaultPattern}
 	}
 	h := &hasher{own: map[string]Hash{}, tags: map[string]bool{}}
-	in := &Inputs{Root: root}
 	seen := map[string]bool{}
 	for _, pat := range patterns {
 		base, recursive, err := resolve(root, dir, pat)
@@ -112,6 +119,9 @@ func Scan(cfg Config) (*Inputs, error) {
 		return nil, err
 	}
 	in.Tags = slices.Sorted(maps.Keys(h.tags))
+	if h.bad != nil {
+		return in, h.bad
+	}
 	return in, nil
 }
 
@@ -176,10 +186,11 @@ func isCUEFile(e fs.DirEntry) bool {
 }
 
 // hasher hashes directories, remembering each directory's own files and
-// the tag names the files hold.
+// the tag names the files hold, and collects the files that are not UTF-8.
 type hasher struct {
 	own  map[string]Hash
 	tags map[string]bool
+	bad  cueerrors.Error
 }
 
 // dir hashes d's files and those of its parents up to clusters/.
@@ -218,6 +229,7 @@ func (h *hasher) files(dir string) (Hash, error) {
 		if err != nil {
 			return Hash{}, err
 		}
+		h.bad = cueerrors.Append(h.bad, checkUTF8(filepath.Join(dir, e.Name()), data))
 		fmt.Fprintf(sum, "%s\x00%d\x00", e.Name(), len(data))
 		sum.Write(data)
 		h.addTags(data)
@@ -248,6 +260,7 @@ func (h *hasher) shared(root string) (Hash, error) {
 		if err != nil {
 			return err
 		}
+		h.bad = cueerrors.Append(h.bad, checkUTF8(p, data))
 		r, _ := filepath.Rel(root, p)
 		fmt.Fprintf(sum, "%s\x00%d\x00", filepath.ToSlash(r), len(data))
 		sum.Write(data)

@@ -131,7 +131,7 @@ type Environment struct {
 type ControlPlane struct {
 	Name         string   `json:"name"`
 	Environments []string `json:"environments"`
-	// Pos is where the control plane is declared.
+	// Pos is where the control plane's environments are declared.
 	Pos token.Pos `json:"-"`
 }
 
@@ -144,6 +144,9 @@ type Bundle struct {
 	Required    bool            `json:"required"`
 	Requires    []string        `json:"requires"`
 	Apps        map[string]*App `json:"apps"`
+	// Pos is where the bundle is declared, RequiresPos where its requires
+	// are (the declaration if it has none).
+	Pos, RequiresPos token.Pos `json:"-"`
 }
 
 // App mirrors schema.#App, without values.
@@ -291,6 +294,22 @@ func (p *Platform) ControlPlaneOf(env string) (cp ControlPlane, ok bool) {
 		}
 	}
 	return ControlPlane{}, false
+}
+
+// ValidName reports whether s is a DNS-1123 label (at most 63 lowercase
+// letters, digits and '-', starting and ending with a letter or digit):
+// what the schema requires of every name that becomes a path element of
+// the output or a Kubernetes name.
+func ValidName(s string) bool {
+	if len(s) == 0 || len(s) > 63 || s[0] == '-' || s[len(s)-1] == '-' {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; !('a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '-') {
+			return false
+		}
+	}
+	return true
 }
 
 // ApplicationName is the name of the Application that deploys app to

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"reflect"
+	"strings"
 	"testing"
 
 	"cuelang.org/go/cue"
@@ -128,5 +129,32 @@ func roundTrip(t *testing.T, what string, src any, dst any, leftOut ...string) {
 	}
 	if !reflect.DeepEqual(want, got) {
 		t.Errorf("%s: the Go type does not mirror the CUE:\n cue: %s\n  go: %s", what, data, back)
+	}
+}
+
+func TestValidName(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		ok   bool
+	}{
+		{"a", true},
+		{"prod-edge-1", true},
+		{"0", true},
+		{strings.Repeat("a", 63), true},
+		{strings.Repeat("a", 64), false},
+		{"", false},
+		{"-a", false},
+		{"a-", false},
+		{"A", false},
+		{"a_b", false},
+		{"a.b", false},
+		{"a/b", false},
+		{"..", false},
+		{"é", false},
+		{"a b", false},
+	} {
+		if got := model.ValidName(tc.name); got != tc.ok {
+			t.Errorf("ValidName(%q) = %v, want %v", tc.name, got, tc.ok)
+		}
 	}
 }

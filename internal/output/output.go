@@ -79,9 +79,10 @@ const lockName = ".platformc.lock"
 // are updated, or, with prune, removed when files no longer has them; all
 // others are left alone. A partial build does not prune: it does not know
 // what the rest of the platform produces. A generated path that is unsafe,
-// or that would overwrite a file platformc did not write, is an error and
-// nothing is planned.
+// given twice or also needed as a directory, or that would overwrite a file
+// platformc did not write, is an error and nothing is planned.
 func MakePlan(dir, header string, files []render.File, prune bool) (*Plan, error) {
+	paths := make(map[string]bool, len(files))
 	for _, f := range files {
 		if err := CheckPath(f.Path); err != nil {
 			return nil, err
@@ -89,6 +90,15 @@ func MakePlan(dir, header string, files []render.File, prune bool) (*Plan, error
 		if !bytes.HasPrefix(f.Data, []byte(header)) {
 			// It would not be recognised as platformc's next time.
 			return nil, fmt.Errorf("generated file %s does not start with %q", f.Path, strings.TrimSpace(header))
+		}
+		if paths[f.Path] {
+			return nil, fmt.Errorf("generated path %q is produced twice", f.Path)
+		}
+		paths[f.Path] = true
+	}
+	for _, f := range files {
+		if d := blockedBy(f.Path, paths); d != "" {
+			return nil, fmt.Errorf("generated path %q is also needed as the directory of %q", d, f.Path)
 		}
 	}
 	existing, err := scan(dir, header)
@@ -221,9 +231,9 @@ func scan(dir, header string) (map[string]file, error) {
 	return files, nil
 }
 
-// blockedBy returns the existing non-directory that sits where a parent
-// directory of p has to be, if any.
-func blockedBy(p string, existing map[string]file) string {
+// blockedBy returns the path among existing (files, or the generated
+// paths) that sits where a parent directory of p has to be, if any.
+func blockedBy[V any](p string, existing map[string]V) string {
 	for d := path.Dir(p); d != "."; d = path.Dir(d) {
 		if _, ok := existing[d]; ok {
 			return d

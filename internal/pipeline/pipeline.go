@@ -74,25 +74,22 @@ func (r *Result) Output() (files []render.File, prune bool) {
 	return r.ClusterFiles, false
 }
 
-// ErrNoClusters says that the patterns matched no cluster.
-type ErrNoClusters struct{}
-
-func (ErrNoClusters) Error() string {
-	return "no clusters matched; a cluster is declared as clusters: <name>: {...} in a directory under clusters/"
-}
-
-// Run builds the clusters opts selects. Errors in the platform are
-// cue/errors lists with positions; a bad pattern is a *load.UsageError.
+// Run builds the clusters opts selects. Errors in the platform, patterns
+// that select no cluster among them, are cue/errors lists with positions;
+// a bad pattern is a *load.UsageError.
 func Run(ctx context.Context, opts Options) (*Result, error) {
 	if opts.Env == nil {
 		opts.Env = os.LookupEnv
 	}
 	in, err := load.Scan(load.Config{Dir: opts.Dir, Patterns: opts.Patterns})
 	if err != nil {
+		if in != nil {
+			return errResult(in, nil), err
+		}
 		return nil, err
 	}
 	res, err := run(ctx, in, opts)
-	if err != nil && opts.Cache != nil && res != nil && res.Cached > 0 {
+	if err != nil && ctx.Err() == nil && opts.Cache != nil && res != nil && res.Cached > 0 {
 		// Clusters from the cache carry no source positions: find the
 		// errors again without it, so that each is reported where it is.
 		opts.Cache = nil
@@ -240,13 +237,17 @@ func run(ctx context.Context, in *load.Inputs, opts Options) (*Result, error) {
 		}
 		wg.Wait()
 	}
+	var fromCache []*model.Cluster
 	for i := range in.Dirs {
 		if !hits[i] {
 			missed = append(missed, i)
 			continue
 		}
 		res.Cached++
-		p.Clusters = append(p.Clusters, cached[i]...)
+		fromCache = append(fromCache, cached[i]...)
+	}
+	if p != nil {
+		p.Clusters = fromCache
 	}
 
 	if len(missed) > 0 || p == nil {
@@ -258,16 +259,20 @@ func run(ctx context.Context, in *load.Inputs, opts Options) (*Result, error) {
 		if err != nil {
 			return res, err
 		}
-		defaults, err := eval.Catalog(lp)
+		defaults, err := eval.Defaults(ctx, lp)
 		if err != nil {
 			return res, err
 		}
-		if p == nil {
-			p = defaults
-			if opts.Cache != nil {
-				data, err := json.Marshal(platformEntry{Defaults: p.Defaults, Bundles: p.Bundles})
-				store(opts.Cache, platformKey, data, err)
-			}
+		if p == nil && opts.Cache != nil {
+			data, err := json.Marshal(platformEntry{Defaults: defaults.Defaults, Bundles: defaults.Bundles})
+			store(opts.Cache, platformKey, data, err)
+		}
+		// The fresh defaults, rather than the cached ones, carry the
+		// positions the checks report at.
+		p = defaults
+		p.Clusters = fromCache
+		if err := eval.Declarations(lp.Clusters, fromCache); err != nil {
+			return res, err
 		}
 		// Each directory is rendered, and cached, as soon as it is
 		// evaluated, and its clusters' values dropped: a build holds the
@@ -310,7 +315,7 @@ func run(ctx context.Context, in *load.Inputs, opts Options) (*Result, error) {
 		}
 	}
 	if len(p.Clusters) == 0 {
-		return res, ErrNoClusters{}
+		return res, load.NoClusters(in, opts.Patterns)
 	}
 	eval.SortClusters(p.Clusters)
 	if err := eval.Check(p); err != nil {

@@ -70,6 +70,9 @@ func ApplicationSets(p *model.Platform) ([]File, error) {
 			if len(gens) == 0 {
 				continue
 			}
+			if err := pathNames(pathName{"control plane name", cp.Name}, pathName{"app name", a.Name}); err != nil {
+				return nil, err
+			}
 			path := ApplicationSetPath(cp.Name, a.Name)
 			data, err := document(applicationSet(p.Defaults, a, gens))
 			if err != nil {

@@ -44,6 +44,9 @@ func Registration(p *model.Platform, c *model.Cluster) (File, error) {
 		labels = map[string]string{}
 	}
 	labels[SecretTypeLabel] = SecretTypeCluster
+	if err := pathNames(pathName{"control plane name", cp.Name}, pathName{"cluster name", c.Name}); err != nil {
+		return File{}, err
+	}
 	path := RegistrationPath(cp.Name, c.Name)
 	data, err := document(secret{
 		APIVersion: "v1",

@@ -200,6 +200,23 @@ func numbers(v any) any {
 	return v
 }
 
+// pathNames refuses a name that is not a DNS-1123 label before it becomes
+// an element of a path. The schema requires labels, and the checks say so
+// with a position; but the schema is the platform's own and can be
+// loosened, and a name such as "../x" or "a/b" must never reach the file
+// system, so render checks again.
+func pathNames(names ...pathName) error {
+	for _, n := range names {
+		if !model.ValidName(n.name) {
+			return fmt.Errorf("render: %s %q is not a DNS-1123 label; refusing to use it in an output path", n.what, n.name)
+		}
+	}
+	return nil
+}
+
+// pathName is a name that becomes a path element, and what it names.
+type pathName struct{ what, name string }
+
 func renderError(path string, err error) error {
 	return fmt.Errorf("render %s: %w", path, err)
 }

@@ -2,6 +2,7 @@ package render
 
 import (
 	"bytes"
+	"fmt"
 	"reflect"
 	"slices"
 	"strings"
@@ -117,6 +118,39 @@ func TestAllIsSortedAndDeterministic(t *testing.T) {
 		}
 		if !reflect.DeepEqual(first, again) {
 			t.Fatal("two renders of one platform differ")
+		}
+	}
+}
+
+// TestNamesNeverBecomeBadPaths renders platforms whose names a loosened
+// schema let through, each name in each place it becomes a path element:
+// render refuses them, naming the name, and returns no file.
+func TestNamesNeverBecomeBadPaths(t *testing.T) {
+	for _, bad := range []string{"../up", "a/b", "..", ".git", "Upper", "", "-x", "x-", strings.Repeat("a", 64), "a\x00b", "é"} {
+		for _, tc := range []struct {
+			where string
+			spoil func(p *model.Platform)
+		}{
+			{"cluster name", func(p *model.Platform) { p.Clusters[0].Name = bad }},
+			{"vsphereNamespace", func(p *model.Platform) { p.Clusters[0].VSphereNamespace = bad }},
+			{"app name", func(p *model.Platform) { p.Bundles["base"].Apps["web"].Name = bad }},
+			{"app category", func(p *model.Platform) { p.Bundles["base"].Apps["web"].Category = bad }},
+			{"control plane name", func(p *model.Platform) {
+				cp := p.Defaults.ControlPlanes["cp-a"]
+				cp.Name = bad
+				p.Defaults.ControlPlanes["cp-a"] = cp
+			}},
+		} {
+			p := testPlatform(cluster("a1", "dev", "base"))
+			tc.spoil(p)
+			files, err := All(p)
+			if err == nil {
+				t.Errorf("%s %q: rendered %v", tc.where, bad, paths(files))
+				continue
+			}
+			if want := fmt.Sprintf("%s %q is not a DNS-1123 label", tc.where, bad); !strings.Contains(err.Error(), want) {
+				t.Errorf("%s %q: error %q, want it to say %q", tc.where, bad, err, want)
+			}
 		}
 	}
 }

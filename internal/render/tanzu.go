@@ -33,6 +33,9 @@ func TanzuClusters(p *model.Platform) ([]File, error) {
 // as its ArgoCD registration, its annotations (the OS image among them),
 // and its topology, node pools and their volumes sorted by name.
 func TanzuCluster(_ *model.Platform, c *model.Cluster) (File, error) {
+	if err := pathNames(pathName{"vsphereNamespace", c.VSphereNamespace}, pathName{"cluster name", c.Name}); err != nil {
+		return File{}, err
+	}
 	path := TanzuPath(c.VSphereNamespace, c.Name)
 	data, err := document(tanzuCluster(c))
 	if err != nil {

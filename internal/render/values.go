@@ -28,6 +28,9 @@ func Values(p *model.Platform, c *model.Cluster) ([]File, error) {
 // AppValues renders the values file of one app of a cluster, as Values
 // does.
 func AppValues(c *model.Cluster, a *model.App) (File, error) {
+	if err := pathNames(pathName{"cluster name", c.Name}, pathName{"app category", a.Category}, pathName{"app name", a.Name}); err != nil {
+		return File{}, err
+	}
 	p := ValuesPath(c.Name, a)
 	data, err := document(c.Values[a.Name])
 	if err != nil {
