@@ -38,7 +38,8 @@ measure() {
 }
 
 cd "$work/pc"
-cluster=$(ls -d clusters/dev/*/ | head -1)
+dirs=(clusters/dev/*/) # a glob, not ls | head: pipefail would see head close the pipe
+cluster=${dirs[0]}
 {
   measure templater ":" /usr/bin/python3 "$baseline/templater.py" "$work/tpl/config.yml" "$work/tpl/templates" "$work/tpl/out"
   measure "platformc-cold" "rm -rf $work/cache $work/out" "$pc" build -q --cache-dir "$work/cache" -o "$work/out"
