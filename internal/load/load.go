@@ -88,8 +88,8 @@ func Load(root string, dirs []string) (*Platform, error) {
 	}
 	checked := map[string]bool{}
 	p := &Platform{Root: root, Platform: insts[0], Bundles: insts[1]}
-	errs = cueerrors.Append(errs, topLevelFields(p.Platform, "platform", "platform: schema.#Platform & {...}", checked))
-	errs = cueerrors.Append(errs, topLevelFields(p.Bundles, "bundles", "bundles: <name>: {...}", checked))
+	errs = cueerrors.Append(errs, topLevelFields(p.Platform, "platform", "platform: schema.#Platform & {...}", nil, checked))
+	errs = cueerrors.Append(errs, topLevelFields(p.Bundles, "bundles", "bundles: <name>: {...}", nil, checked))
 	for _, inst := range insts[2:] {
 		if inst.PkgName != "clusters" {
 			for _, f := range inst.Files {
@@ -101,7 +101,7 @@ func Load(root string, dirs []string) (*Platform, error) {
 			}
 			continue
 		}
-		errs = cueerrors.Append(errs, topLevelFields(inst, "clusters", "clusters: <name>: {...}", checked))
+		errs = cueerrors.Append(errs, topLevelFields(inst, "clusters", "clusters: <name>: {...}", clusterDecls, checked))
 		p.Clusters = append(p.Clusters, &ClusterDir{Instance: inst, Declared: declared(inst)})
 	}
 	if errs != nil {
