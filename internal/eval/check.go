@@ -144,55 +144,119 @@ func requirements(bundles map[string]*model.Bundle) cueerrors.Error {
 			}
 		}
 	}
-	for _, cycle := range cycles(bundles) {
-		b := bundles[cycle[0]]
+	for _, c := range cycles(bundles) {
+		b := bundles[c.path[0]]
+		if len(c.path) == 2 {
+			errs = cueerrors.Append(errs, newError(b.RequiresPos, nil, "bundle %q requires itself", c.path[0]))
+			continue
+		}
 		var others []token.Pos
-		for _, n := range cycle[1 : len(cycle)-1] {
+		for _, n := range c.members[1:] {
 			others = append(others, bundles[n].RequiresPos)
 		}
-		if len(cycle) == 2 {
-			errs = cueerrors.Append(errs, newError(b.RequiresPos, nil, "bundle %q requires itself", cycle[0]))
+		if len(c.members) > len(c.path)-1 {
+			q := quoteEach(c.members)
+			errs = cueerrors.Append(errs, newError(b.RequiresPos, others,
+				"bundles %s and %s require each other through their requirements (a cycle: %s); bundles that require each other are one bundle",
+				strings.Join(q[:len(q)-1], ", "), q[len(q)-1], chain(c.path)))
 			continue
 		}
 		errs = cueerrors.Append(errs, newError(b.RequiresPos, others,
-			"bundle requirements form a cycle: %s; bundles that require each other are one bundle", chain(cycle)))
+			"bundle requirements form a cycle: %s; bundles that require each other are one bundle", chain(c.path)))
 	}
 	return errs
 }
 
-// cycles returns each cycle of the requires graph once, as the names along
-// it from its smallest name back to that name.
-func cycles(bundles map[string]*model.Bundle) [][]string {
-	var out [][]string
-	seen := map[string]bool{}
-	for _, start := range slices.Sorted(maps.Keys(bundles)) {
-		// A depth-first search for paths back to start through names
-		// greater than it: each cycle is found from its smallest name.
-		var path []string
-		var walk func(n string)
-		walk = func(n string) {
-			path = append(path, n)
-			defer func() { path = path[:len(path)-1] }()
-			b, ok := bundles[n]
-			if !ok {
-				return
-			}
-			for _, r := range slices.Sorted(slices.Values(slices.Compact(slices.Sorted(slices.Values(b.Requires))))) {
-				switch {
-				case r == start:
-					cycle := append(slices.Clone(path), start)
-					if key := strings.Join(cycle, "\x00"); !seen[key] {
-						seen[key] = true
-						out = append(out, cycle)
-					}
-				case r > start && !slices.Contains(path, r):
-					walk(r)
-				}
+// cycle is a set of bundles that require each other (a strongly connected
+// component of the requires graph, sorted), and one cycle through them
+// from the smallest name back to it, as short as there is.
+type cycle struct {
+	members, path []string
+}
+
+// cycles finds each set of bundles that require each other once, in time
+// linear in the requirements (Tarjan's algorithm): listing every cycle
+// instead could take exponential time on a hostile bundles file.
+func cycles(bundles map[string]*model.Bundle) []cycle {
+	names := slices.Sorted(maps.Keys(bundles))
+	requires := func(n string) []string {
+		var out []string
+		for _, r := range slices.Compact(slices.Sorted(slices.Values(bundles[n].Requires))) {
+			if _, ok := bundles[r]; ok {
+				out = append(out, r)
 			}
 		}
-		walk(start)
+		return out
 	}
+	index, low := map[string]int{}, map[string]int{}
+	onStack := map[string]bool{}
+	var stack []string
+	var out []cycle
+	var visit func(n string)
+	visit = func(n string) {
+		index[n], low[n] = len(index), len(index)
+		stack = append(stack, n)
+		onStack[n] = true
+		for _, r := range requires(n) {
+			if _, seen := index[r]; !seen {
+				visit(r)
+				low[n] = min(low[n], low[r])
+			} else if onStack[r] {
+				low[n] = min(low[n], index[r])
+			}
+		}
+		if low[n] != index[n] {
+			return
+		}
+		var members []string
+		for {
+			m := stack[len(stack)-1]
+			stack = stack[:len(stack)-1]
+			onStack[m] = false
+			members = append(members, m)
+			if m == n {
+				break
+			}
+		}
+		slices.Sort(members)
+		if len(members) > 1 || slices.Contains(requires(n), n) {
+			out = append(out, cycle{members: members, path: shortestCycle(members, requires)})
+		}
+	}
+	for _, n := range names {
+		if _, seen := index[n]; !seen {
+			visit(n)
+		}
+	}
+	slices.SortFunc(out, func(a, b cycle) int { return strings.Compare(a.members[0], b.members[0]) })
 	return out
+}
+
+// shortestCycle is a shortest path from the first member back to it,
+// through the members (breadth first, names in order).
+func shortestCycle(members []string, requires func(string) []string) []string {
+	start := members[0]
+	prev := map[string]string{}
+	queue := []string{start}
+	for len(queue) > 0 {
+		n := queue[0]
+		queue = queue[1:]
+		for _, r := range requires(n) {
+			if r == start {
+				path := []string{start}
+				for m := n; m != start; m = prev[m] {
+					path = append(path, m)
+				}
+				slices.Reverse(path[1:])
+				return append(path, start)
+			}
+			if _, seen := prev[r]; !seen && slices.Contains(members, r) {
+				prev[r] = n
+				queue = append(queue, r)
+			}
+		}
+	}
+	return nil
 }
 
 // chain spells a cycle: "a" requires "b", which requires "a".

@@ -414,11 +414,6 @@ func evalDir(cctx *cue.Context, dir *load.ClusterDir) (r DirResult) {
 	if len(dir.Declared) == 0 {
 		return DirResult{}
 	}
-	defer func() {
-		if r.Err != nil {
-			r.Clusters = nil
-		}
-	}()
 	defer recoverPanic(&r.Err, dir.Declared[0].Pos, fmt.Sprintf("cluster %q", dir.Declared[0].Name))
 	v := cctx.BuildInstance(dir.Instance)
 	clusters := v.LookupPath(cue.ParsePath("clusters"))

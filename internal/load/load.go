@@ -131,8 +131,8 @@ func Load(root string, dirs []string, env Env) (*Platform, error) {
 	var errs cueerrors.Error
 	checked := map[string]bool{}
 	p := &Platform{Root: root, Schema: insts[0], Platform: insts[1], Bundles: insts[2], Secrets: secrets}
-	errs = cueerrors.Append(errs, topLevelFields(p.Platform, "platform", "platform: schema.#Platform & {...}", checked))
-	errs = cueerrors.Append(errs, topLevelFields(p.Bundles, "bundles", "bundles: <name>: {...}", checked))
+	errs = cueerrors.Append(errs, topLevelFields(p.Platform, "platform", "platform: schema.#Platform & {...}", nil, checked))
+	errs = cueerrors.Append(errs, topLevelFields(p.Bundles, "bundles", "bundles: <name>: {...}", nil, checked))
 	for _, inst := range insts[fixed:] {
 		if inst.PkgName != "clusters" {
 			for _, f := range inst.Files {
@@ -144,7 +144,7 @@ func Load(root string, dirs []string, env Env) (*Platform, error) {
 			}
 			continue
 		}
-		errs = cueerrors.Append(errs, topLevelFields(inst, "clusters", "clusters: <name>: {...}", checked))
+		errs = cueerrors.Append(errs, topLevelFields(inst, "clusters", "clusters: <name>: {...}", clusterDecls, checked))
 		p.Clusters = append(p.Clusters, &ClusterDir{Instance: inst, Declared: declared(inst)})
 	}
 	if errs != nil {

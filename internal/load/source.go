@@ -120,7 +120,8 @@ func multiplePackages(e *cueload.MultiplePackageError) cueerrors.Error {
 // cluster: for clusters: would silently drop a cluster, and build would
 // prune its files. Helpers are hidden fields (_name) or definitions
 // (#Name). Each file is checked once, however many instances hold it.
-func topLevelFields(inst *build.Instance, field, shape string, seen map[string]bool) cueerrors.Error {
+// own, if set, checks the package's own field.
+func topLevelFields(inst *build.Instance, field, shape string, own func(*ast.Field) cueerrors.Error, seen map[string]bool) cueerrors.Error {
 	var errs cueerrors.Error
 	for _, f := range inst.Files {
 		if seen[f.Filename] {
@@ -133,12 +134,46 @@ func topLevelFields(inst *build.Instance, field, shape string, seen map[string]b
 				continue
 			}
 			name, _, err := ast.LabelName(fd.Label)
+			if err == nil && name == field && own != nil {
+				errs = cueerrors.Append(errs, own(fd))
+			}
 			if err != nil || name == field || strings.HasPrefix(name, "_") || strings.HasPrefix(name, "#") {
 				continue
 			}
 			errs = cueerrors.Append(errs, cueerrors.Newf(fd.Label.Pos(),
 				"unknown top-level field %q in package %s: platformc reads only %s; helpers are hidden fields (_name) or definitions (#Name)",
 				name, inst.PkgName, shape))
+		}
+	}
+	return errs
+}
+
+// clusterDecls refuses a clusters field whose clusters platformc could not
+// see: clusters are found by reading the files (to evaluate each
+// directory on its own), so a cluster made by a comprehension, an
+// embedding, a computed name or a reference would be silently left out,
+// and build would prune its files. Literal names and patterns
+// (clusters: [_]: ...) are what the package holds.
+func clusterDecls(fd *ast.Field) cueerrors.Error {
+	const how = "platformc finds clusters by reading the files: declare each as clusters: <name>: {...} with its name written out"
+	st, ok := fd.Value.(*ast.StructLit)
+	if !ok {
+		return cueerrors.Newf(fd.Value.Pos(), "clusters is not a struct written out; %s", how)
+	}
+	var errs cueerrors.Error
+	for _, elt := range st.Elts {
+		switch x := elt.(type) {
+		case *ast.Field:
+			if _, ok := x.Label.(*ast.ListLit); ok {
+				continue // a pattern: defaults for the clusters it matches
+			}
+			if _, _, err := ast.LabelName(x.Label); err != nil {
+				errs = cueerrors.Append(errs, cueerrors.Newf(x.Label.Pos(), "cluster with a computed name; %s", how))
+			}
+		case *ast.Comprehension:
+			errs = cueerrors.Append(errs, cueerrors.Newf(x.Pos(), "clusters made by a comprehension; %s", how))
+		case *ast.EmbedDecl:
+			errs = cueerrors.Append(errs, cueerrors.Newf(x.Pos(), "clusters embedded from another value; %s", how))
 		}
 	}
 	return errs

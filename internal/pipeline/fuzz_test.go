@@ -50,6 +50,9 @@ func FuzzPipeline(f *testing.F) {
 	mod := f.TempDir()
 	platformtest.CopyPlatform(f, filepath.Join("..", ".."), mod)
 	f.Fuzz(func(t *testing.T, cluster, app, value, snippet string) {
+		if testing.Short() {
+			t.Skip("a pipeline run per input: too slow for the race pass (-short)")
+		}
 		if len(snippet) > 200 || len(value) > 4096 {
 			t.Skip("bounded: a long snippet can ask CUE for exponential work, which --timeout is for")
 		}
