@@ -50,9 +50,11 @@ func TestScripts(t *testing.T) {
 			return copyPlatform(repoRoot, env.WorkDir)
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
-			"exits":   cmdExits,
-			"cmpdir":  cmdCmpdir,
-			"cmpyaml": cmdCmpyaml,
+			"exits":    cmdExits,
+			"cmpdir":   cmdCmpdir,
+			"cmpyaml":  cmdCmpyaml,
+			"envfile":  cmdEnvfile,
+			"nosecret": cmdNosecret,
 		},
 	})
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/platformc/platformc/internal/pipeline"
 	"github.com/platformc/platformc/internal/preview"
 )
 
@@ -50,7 +51,7 @@ manifests), 2 wrong command line.`,
 }
 
 func runApps(cmd *cobra.Command, patterns []string, f *appsFlags) error {
-	c, err := compile(cmd, patterns, &f.commonFlags)
+	c, err := compile(cmd, &f.commonFlags, pipeline.Options{Patterns: patterns, Placeholders: true})
 	if err != nil {
 		return err
 	}

@@ -6,6 +6,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/platformc/platformc/internal/pipeline"
 	"github.com/platformc/platformc/internal/render"
 )
 
@@ -69,7 +70,7 @@ or writing failed, 2 wrong command line, 3 --check found DIR out of date.`,
 
 func runBuild(cmd *cobra.Command, patterns []string, f *buildFlags) error {
 	start := time.Now()
-	c, err := compile(cmd, patterns, &f.commonFlags)
+	c, err := compile(cmd, &f.commonFlags, pipeline.Options{Patterns: patterns})
 	if err != nil {
 		return err
 	}

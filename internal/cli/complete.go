@@ -1,75 +1,84 @@
 package cli
 
 import (
-	"context"
 	"maps"
-	"os"
 	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
 
-	"github.com/platformc/platformc/internal/eval"
-	"github.com/platformc/platformc/internal/load"
 	"github.com/platformc/platformc/internal/model"
+	"github.com/platformc/platformc/internal/pipeline"
 )
 
-// Shell completion of names. Each loads only what it needs, without
-// evaluating clusters: cluster names come from the parsed files, bundle and
-// app names from the bundles package alone.
+// Shell completion of names. Each loads only what it needs: cluster names
+// come from the parsed files, bundle and app names from the bundles package
+// alone, the apps of one cluster from evaluating that cluster.
 
 // completeDirs completes patterns as directories.
 func completeDirs(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
 	return nil, cobra.ShellCompDirectiveFilterDirs
 }
 
-func completeClusters(_ *cobra.Command, args []string, prefix string) ([]string, cobra.ShellCompDirective) {
+func completeClusters(cmd *cobra.Command, args []string, prefix string) ([]string, cobra.ShellCompDirective) {
 	if len(args) > 0 {
 		return nil, cobra.ShellCompDirectiveNoFileComp
 	}
-	lp, err := loadPlatform(nil)
+	names, err := pipeline.ClusterNames(pipeline.Options{})
 	if err != nil {
 		return nil, cobra.ShellCompDirectiveError
 	}
-	return withPrefix(lp.Names(), prefix), cobra.ShellCompDirectiveNoFileComp
+	return withPrefix(names, prefix), cobra.ShellCompDirectiveNoFileComp
 }
 
-func completeBundles(_ *cobra.Command, args []string, prefix string) ([]string, cobra.ShellCompDirective) {
+func completeBundles(cmd *cobra.Command, args []string, prefix string) ([]string, cobra.ShellCompDirective) {
 	if len(args) > 0 {
 		return nil, cobra.ShellCompDirectiveNoFileComp
 	}
-	p, err := catalog()
+	p, err := catalog(cmd)
 	if err != nil {
 		return nil, cobra.ShellCompDirectiveError
 	}
 	return withPrefix(slices.Sorted(maps.Keys(p.Bundles)), prefix), cobra.ShellCompDirectiveNoFileComp
 }
 
-// completeApps completes the apps of every bundle: which ones a cluster
-// runs would take evaluating it.
-func completeApps(_ *cobra.Command, _ []string, prefix string) ([]string, cobra.ShellCompDirective) {
-	p, err := catalog()
-	if err != nil {
-		return nil, cobra.ShellCompDirectiveError
-	}
+// completeApps completes the apps the cluster named first on the command
+// line runs (show cluster NAME --values APP), else the apps of every
+// bundle.
+func completeApps(cmd *cobra.Command, args []string, prefix string) ([]string, cobra.ShellCompDirective) {
 	var names []string
-	for _, b := range p.Bundles {
-		names = append(names, slices.Collect(maps.Keys(b.Apps))...)
+	if len(args) > 0 {
+		res, err := compile(cmd, &commonFlags{quiet: true}, pipeline.Options{Cluster: args[0], Placeholders: true})
+		if err != nil {
+			return nil, cobra.ShellCompDirectiveError
+		}
+		for _, c := range res.Platform.Clusters {
+			if c.Name == args[0] {
+				for _, a := range res.Platform.Apps(c) {
+					names = append(names, a.Name)
+				}
+			}
+		}
+	} else {
+		p, err := catalog(cmd)
+		if err != nil {
+			return nil, cobra.ShellCompDirectiveError
+		}
+		for _, b := range p.Bundles {
+			names = append(names, slices.Collect(maps.Keys(b.Apps))...)
+		}
 	}
 	slices.Sort(names)
-	return withPrefix(names, prefix), cobra.ShellCompDirectiveNoFileComp
+	return withPrefix(slices.Compact(names), prefix), cobra.ShellCompDirectiveNoFileComp
 }
 
-func catalog() (*model.Platform, error) {
-	in, err := load.Scan(load.Config{})
+// catalog evaluates the defaults and bundles alone: names without clusters.
+func catalog(cmd *cobra.Command) (*model.Platform, error) {
+	res, err := compile(cmd, &commonFlags{quiet: true, noCache: true}, pipeline.Options{DefaultsOnly: true, Placeholders: true})
 	if err != nil {
 		return nil, err
 	}
-	lp, err := load.Load(in.Root, nil, os.LookupEnv)
-	if err != nil {
-		return nil, err
-	}
-	return eval.Defaults(context.Background(), lp)
+	return res.Platform, nil
 }
 
 func withPrefix(names []string, prefix string) []string {

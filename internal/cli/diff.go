@@ -6,6 +6,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/platformc/platformc/internal/output"
+	"github.com/platformc/platformc/internal/pipeline"
+	"github.com/platformc/platformc/internal/redact"
 	"github.com/platformc/platformc/internal/render"
 )
 
@@ -33,7 +35,7 @@ the platform, 2 wrong command line, 3 with --exit-code when DIR differs.`,
   platformc diff --exit-code -o ../values      # and fail (3) if anything would change`,
 		ValidArgsFunction: completeDirs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := compile(cmd, args, &f.commonFlags)
+			c, err := compile(cmd, &f.commonFlags, pipeline.Options{Patterns: args})
 			if err != nil {
 				return err
 			}
@@ -42,7 +44,7 @@ the platform, 2 wrong command line, 3 with --exit-code when DIR differs.`,
 			if err != nil {
 				return &exitError{code: ExitPlatform, msg: err.Error()}
 			}
-			if _, err := cmd.OutOrStdout().Write(plan.Diff(redactor(c).Pair)); err != nil {
+			if _, err := cmd.OutOrStdout().Write(plan.Diff(hideSecrets(sessionOf(cmd).redactor, c.Files))); err != nil {
 				return err
 			}
 			add, update, remove := plan.Counts()
@@ -59,4 +61,21 @@ the platform, 2 wrong command line, 3 with --exit-code when DIR differs.`,
 	cmd.Flags().StringVarP(&f.out, "out", "o", "out", "output directory to compare with")
 	cmd.Flags().BoolVar(&f.exitCode, "exit-code", false, "exit 3 if DIR differs from what build would write")
 	return cmd
+}
+
+// hideSecrets redacts a file's content for a diff. The old content of a
+// values file may hold an earlier value of a secret, which the redactor
+// does not know: whatever sits where the app's current values files hold
+// a secret is hidden too.
+func hideSecrets(r *redact.Redactor, files []render.File) func(path string, data []byte) []byte {
+	shapes := r.Shapes()
+	for _, f := range files {
+		if app, ok := render.ValuesApp(f.Path); ok {
+			shapes.Learn(app, f.Data)
+		}
+	}
+	return func(path string, data []byte) []byte {
+		app, _ := render.ValuesApp(path)
+		return shapes.Hide(app, data)
+	}
 }

@@ -5,6 +5,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/platformc/platformc/internal/pipeline"
 	"github.com/platformc/platformc/internal/render"
 )
 
@@ -45,10 +46,11 @@ of date.`,
   platformc docs --check -o docs            # in CI: exit 3 if docs/ is out of date`,
 		ValidArgsFunction: completeDirs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			p, err := evaluatePatterns(cmd, args, &f.commonFlags)
+			c, err := compile(cmd, &f.commonFlags, pipeline.Options{Patterns: args, Placeholders: true})
 			if err != nil {
 				return err
 			}
+			p := c.Platform
 			plan, err := writeDir(cmd, f.out, render.MarkdownHeader, render.Docs(p), f.check, true)
 			if err != nil || f.quiet {
 				return err

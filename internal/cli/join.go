@@ -11,6 +11,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/platformc/platformc/internal/pipeline"
 	"github.com/platformc/platformc/internal/preview"
 	"github.com/platformc/platformc/internal/render"
 )
@@ -70,7 +71,7 @@ func runJoin(cmd *cobra.Command, patterns []string, f *joinFlags) error {
 	if err != nil {
 		return usageErr(fmt.Errorf("--context: %w", err))
 	}
-	c, err := compile(cmd, patterns, &f.commonFlags)
+	c, err := compile(cmd, &f.commonFlags, pipeline.Options{Patterns: patterns, Placeholders: true})
 	if err != nil {
 		return err
 	}

@@ -7,6 +7,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/platformc/platformc/internal/model"
+	"github.com/platformc/platformc/internal/pipeline"
 	"github.com/platformc/platformc/internal/view"
 )
 
@@ -60,11 +61,11 @@ func newListKindCmd(kind, short, long, example string, rows func(*model.Platform
 		Long:    long + "\n\n" + patternHelp + "\n\nExit status: 0 listed, 1 errors in the platform, 2 wrong command line.",
 		Example: example,
 		RunE: func(cmd *cobra.Command, patterns []string) error {
-			p, err := evaluatePatterns(cmd, patterns, &f.commonFlags)
+			c, err := compile(cmd, &f.commonFlags, pipeline.Options{Patterns: patterns, Placeholders: true})
 			if err != nil {
 				return err
 			}
-			return printData(cmd, f.format, rows(p))
+			return printData(cmd, f.format, rows(c.Platform))
 		},
 		ValidArgsFunction: completeDirs,
 	}

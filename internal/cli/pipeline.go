@@ -4,32 +4,35 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
+	"strings"
 	"time"
 
 	cueerrors "cuelang.org/go/cue/errors"
 	"github.com/spf13/cobra"
 
 	"github.com/platformc/platformc/internal/cache"
+	"github.com/platformc/platformc/internal/diag"
 	"github.com/platformc/platformc/internal/eval"
 	"github.com/platformc/platformc/internal/load"
-	"github.com/platformc/platformc/internal/model"
 	"github.com/platformc/platformc/internal/pipeline"
 	"github.com/platformc/platformc/internal/redact"
 )
 
-// compile runs load → evaluate → render on the clusters the patterns
-// select, through the build cache unless the flags turn it off, within
-// --timeout, showing progress on a terminal. Platform errors come back as
-// *platformError.
-func compile(cmd *cobra.Command, patterns []string, f *commonFlags) (*pipeline.Result, error) {
+// compile is how every command evaluates the platform: pipeline.Run with
+// what the command asks for in opts (patterns, a cluster by name, values
+// kept, placeholders for unset secrets), and what the flags and the
+// session give: the build cache unless turned off, --timeout, progress on
+// a terminal, the redactor every printed byte goes through. Platform
+// errors come back as *platformError, a timeout as *timeoutError.
+func compile(cmd *cobra.Command, f *commonFlags, opts pipeline.Options) (*pipeline.Result, error) {
 	stderr := cmd.ErrOrStderr()
 	ctx, cancel, err := f.withTimeout(cmd.Context())
 	if err != nil {
 		return nil, err
 	}
 	defer cancel()
-	opts := pipeline.Options{Patterns: patterns, Workers: f.workers}
+	opts.Workers = f.workers
+	opts.Redactor = sessionOf(cmd).redactor
 	if !f.noCache {
 		c, err := openCache(f.cacheDir)
 		if err != nil {
@@ -44,19 +47,41 @@ func compile(cmd *cobra.Command, patterns []string, f *commonFlags) (*pipeline.R
 	opts.Progress = prog.update
 	res, err := pipeline.Run(ctx, opts)
 	prog.clear()
+	if !f.quiet && res != nil {
+		notice(cmd, res, opts.Placeholders)
+	}
 	if err != nil {
 		var terr *eval.TimeoutError
 		if errors.As(err, &terr) {
-			return nil, &timeoutError{pending: terr.Pending, root: rootOf(res), timeout: f.timeout}
+			return nil, &timeoutError{pending: terr.Pending, root: res.Root, timeout: f.timeout}
 		}
-		err = asPlatformError(err, rootOf(res))
-		var perr *platformError
-		if errors.As(err, &perr) {
-			perr.redact = redactor(res)
-		}
-		return nil, err
+		return nil, asPlatformError(err, res.Root)
 	}
 	return res, nil
+}
+
+// notice says which variables @tag fields read were not set, once, and
+// what a placeholder kept from being checked.
+func notice(cmd *cobra.Command, res *pipeline.Result, placeholders bool) {
+	stderr := cmd.ErrOrStderr()
+	if placeholders && len(res.Unset) > 0 {
+		verb := "is"
+		if len(res.Unset) > 1 {
+			verb = "are"
+		}
+		fmt.Fprintf(stderr, "platformc: %s %s not set: evaluated with a placeholder; build and diff need %s set\n",
+			strings.Join(res.Unset, ", "), verb, pronoun(len(res.Unset)))
+	}
+	if res.Notes != nil {
+		diag.Print(stderr, res.Notes, res.Root)
+	}
+}
+
+func pronoun(n int) string {
+	if n == 1 {
+		return "it"
+	}
+	return "them"
 }
 
 // withTimeout bounds ctx by --timeout (0: no bound).
@@ -71,17 +96,6 @@ func (f *commonFlags) withTimeout(ctx context.Context) (context.Context, context
 	return ctx, cancel, nil
 }
 
-// evaluatePatterns evaluates the clusters the patterns select, for the
-// commands that print the model rather than files. Its clusters have no
-// Values (they are rendered as evaluated, or come from the cache).
-func evaluatePatterns(cmd *cobra.Command, patterns []string, f *commonFlags) (*model.Platform, error) {
-	res, err := compile(cmd, patterns, f)
-	if err != nil {
-		return nil, err
-	}
-	return res.Platform, nil
-}
-
 // timeoutError says that evaluation did not finish within --timeout, and
 // what was still being evaluated.
 type timeoutError struct {
@@ -92,13 +106,6 @@ type timeoutError struct {
 
 func (e *timeoutError) Error() string {
 	return fmt.Sprintf("evaluation did not finish within --timeout %s", e.timeout)
-}
-
-func rootOf(res *pipeline.Result) string {
-	if res == nil {
-		return ""
-	}
-	return res.Root
 }
 
 func openCache(dir string) (*cache.Cache, error) {
@@ -112,51 +119,15 @@ func openCache(dir string) (*cache.Cache, error) {
 	return cache.Open(dir)
 }
 
-// loadPlatform loads, without the cache, the platform and the cluster
-// directories the patterns select, at least one cluster among them.
-func loadPlatform(patterns []string) (*load.Platform, error) {
-	lp, err := load.Selected(load.Config{Patterns: patterns})
-	if err != nil {
-		root, _ := os.Getwd()
-		if r, rerr := load.ModuleRoot(root); rerr == nil {
-			root = r
-		}
-		return nil, asPlatformError(err, root)
-	}
-	if len(lp.Names()) == 0 {
-		in := &load.Inputs{Root: lp.Root}
-		return nil, asPlatformError(load.NoClusters(in, patterns), lp.Root)
-	}
-	return lp, nil
-}
-
-// evaluate evaluates and checks the loaded platform without the cache
-// (the clusters keep their values), within --timeout, showing progress on
-// a terminal.
-func evaluate(cmd *cobra.Command, lp *load.Platform, f *commonFlags) (*model.Platform, error) {
-	ctx, cancel, err := f.withTimeout(cmd.Context())
-	if err != nil {
-		return nil, err
-	}
-	defer cancel()
-	prog := newProgress(cmd.ErrOrStderr(), f.quiet)
-	p, err := eval.Platform(ctx, lp, eval.Options{Workers: f.workers, Progress: prog.update})
-	prog.clear()
-	if err != nil {
-		var terr *eval.TimeoutError
-		if errors.As(err, &terr) {
-			return nil, &timeoutError{pending: terr.Pending, root: lp.Root, timeout: f.timeout}
-		}
-		return nil, asPlatformError(err, lp.Root)
-	}
-	return p, nil
-}
-
-// asPlatformError keeps usage errors and cancellation as they are and
+// asPlatformError keeps usage errors, a cluster not found and cancellation
+// as they are, and
 // reports CUE errors with their positions.
 func asPlatformError(err error, root string) error {
-	var uerr *load.UsageError
-	if errors.As(err, &uerr) || errors.Is(err, context.Canceled) {
+	var (
+		uerr *load.UsageError
+		nerr *pipeline.NoClusterError
+	)
+	if errors.As(err, &uerr) || errors.As(err, &nerr) || errors.Is(err, context.Canceled) {
 		return err
 	}
 	var cerr cueerrors.Error
@@ -166,10 +137,30 @@ func asPlatformError(err error, root string) error {
 	return &exitError{code: ExitPlatform, msg: err.Error()}
 }
 
-// redactor hides the secret values of a build in what is printed.
-func redactor(res *pipeline.Result) *redact.Redactor {
-	if res == nil {
-		return nil
+// session is what every command of one run shares: the redactor that
+// learns the secrets the platform reads, and the streams it redacts.
+type session struct {
+	redactor *redact.Redactor
+	stdout   *redact.Writer
+}
+
+// reveal stops redacting what the command prints on stdout.
+func (s *session) reveal() {
+	if s.stdout != nil {
+		s.stdout.Reveal()
 	}
-	return redact.New(res.Secrets)
+}
+
+type sessionKey struct{}
+
+// sessionOf returns the command's session; a command run outside Run
+// (a test of one command) gets one of its own, which redacts nothing it
+// prints.
+func sessionOf(cmd *cobra.Command) *session {
+	if ctx := cmd.Context(); ctx != nil {
+		if s, ok := ctx.Value(sessionKey{}).(*session); ok {
+			return s
+		}
+	}
+	return &session{redactor: redact.New(nil)}
 }

@@ -29,7 +29,11 @@ type progress struct {
 // newProgress returns a progress on w if w is a terminal and quiet is
 // not set, else nil.
 func newProgress(w io.Writer, quiet bool) *progress {
-	f, ok := w.(*os.File)
+	inner := w
+	if u, ok := w.(interface{ Unwrap() io.Writer }); ok {
+		inner = u.Unwrap() // the redacting writer of a session
+	}
+	f, ok := inner.(*os.File)
 	if quiet || !ok || !term.IsTerminal(int(f.Fd())) {
 		return nil
 	}
@@ -51,12 +55,22 @@ func (p *progress) update(done, total int) {
 	}
 	p.last, p.drawn = t, true
 	fmt.Fprintf(p.w, "\r\x1b[Kevaluated %d/%d clusters", done, total)
+	p.flush()
+}
+
+// flush shows the line now: a session's writer holds what it is given
+// until flushed.
+func (p *progress) flush() {
+	if f, ok := p.w.(interface{ Flush() error }); ok {
+		_ = f.Flush()
+	}
 }
 
 // clear removes the progress line, if one was drawn.
 func (p *progress) clear() {
 	if p != nil && p.drawn {
 		fmt.Fprint(p.w, "\r\x1b[K")
+		p.flush()
 		p.drawn = false
 	}
 }

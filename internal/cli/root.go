@@ -10,7 +10,6 @@ import (
 	"os"
 	"os/signal"
 	"runtime/debug"
-	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -47,14 +46,24 @@ func tuneGC() {
 }
 
 // Run runs platformc with args, writing data to stdout and messages to
-// stderr, and returns the exit code.
+// stderr, and returns the exit code. Every byte goes through one redactor,
+// which learns the secrets the platform reads (see internal/redact).
 func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	r := redact.New(nil)
+	s := &session{redactor: r, stdout: redact.NewWriter(stdout, r)}
+	errw := redact.NewWriter(stderr, r)
 	root := newRootCmd()
 	root.SetArgs(args)
-	root.SetOut(stdout)
-	root.SetErr(stderr)
-	cmd, err := root.ExecuteContextC(ctx)
-	return report(cmd, err, stderr)
+	root.SetOut(s.stdout)
+	root.SetErr(errw)
+	cmd, err := root.ExecuteContextC(context.WithValue(ctx, sessionKey{}, s))
+	code := report(cmd, err, errw)
+	// Data first, then what is said about it.
+	if err := s.stdout.Flush(); err != nil && code == ExitOK {
+		code = ExitPlatform
+	}
+	_ = errw.Flush()
+	return code
 }
 
 func newRootCmd() *cobra.Command {
@@ -93,9 +102,8 @@ schema/, platform/, bundles/ and clusters/.`,
 // platformError carries the errors found in a platform, reported with
 // their positions relative to the module root.
 type platformError struct {
-	root   string
-	err    error
-	redact *redact.Redactor // secrets never reach the report
+	root string
+	err  error
 }
 
 func (e *platformError) Error() string { return e.err.Error() }
@@ -128,9 +136,7 @@ func report(cmd *cobra.Command, err error, stderr io.Writer) int {
 	)
 	switch {
 	case errors.As(err, &perr):
-		var report strings.Builder
-		diag.Print(&report, perr.err, perr.root)
-		fmt.Fprint(stderr, perr.redact.String(report.String()))
+		diag.Print(stderr, perr.err, perr.root)
 		n := diag.Count(perr.err, perr.root)
 		fmt.Fprintf(stderr, "platformc: %d error%s\n", n, plural(n))
 		return ExitPlatform

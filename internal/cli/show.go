@@ -2,14 +2,15 @@ package cli
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"maps"
 	"slices"
 
 	"github.com/spf13/cobra"
 
-	"github.com/platformc/platformc/internal/eval"
 	"github.com/platformc/platformc/internal/model"
+	"github.com/platformc/platformc/internal/pipeline"
 	"github.com/platformc/platformc/internal/render"
 	"github.com/platformc/platformc/internal/suggest"
 	"github.com/platformc/platformc/internal/view"
@@ -37,6 +38,7 @@ type showClusterFlags struct {
 	commonFlags
 	formatFlag
 	values string
+	reveal bool
 }
 
 func newShowClusterCmd() *cobra.Command {
@@ -55,7 +57,9 @@ bundles, each with why it is on:
 and every app with its final values, as build writes them.
 
 With --values APP it prints only the values file of APP, byte for byte
-what build writes (or, with -o json, the values as JSON).
+what build writes (or, with -o json, the values as JSON), except that
+secrets read from the environment (@tag fields) print as <redacted NAME>
+unless --reveal is given, and secrets that are not set as <NAME not set>.
 
 Exit status: 0 shown, 1 errors in the platform or no such cluster or app
 (with the closest name), 2 wrong command line.`,
@@ -71,24 +75,28 @@ Exit status: 0 shown, 1 errors in the platform or no such cluster or app
 	f.commonFlags.register(cmd)
 	f.formatFlag.register(cmd)
 	cmd.Flags().StringVar(&f.values, "values", "", "print only the values file of `APP`")
+	cmd.Flags().BoolVar(&f.reveal, "reveal", false, "with --values, print the secrets it holds instead of <redacted NAME>")
 	_ = cmd.RegisterFlagCompletionFunc("values", completeApps)
 	return cmd
 }
 
 func runShowCluster(cmd *cobra.Command, name string, f *showClusterFlags) error {
-	lp, err := loadPlatform(nil)
+	if f.reveal {
+		if f.values == "" {
+			return usageErr(fmt.Errorf("--reveal shows the secrets of one values file: give --values APP too"))
+		}
+		sessionOf(cmd).reveal()
+	}
+	// Only the directories declaring the cluster are evaluated.
+	res, err := compile(cmd, &f.commonFlags, pipeline.Options{Cluster: name, KeepValues: true, Placeholders: true})
+	var nerr *pipeline.NoClusterError
+	if errors.As(err, &nerr) {
+		return notFound(nerr.Error(), name, nerr.Known, "platformc list clusters lists them")
+	}
 	if err != nil {
 		return err
 	}
-	dirs := lp.Declaring(name)
-	if len(dirs) == 0 {
-		return notFound(fmt.Sprintf("no cluster %q", name), name, lp.Names(), "platformc list clusters lists them")
-	}
-	lp.Clusters = dirs // only what the cluster needs
-	p, err := evaluate(cmd, lp, &f.commonFlags)
-	if err != nil {
-		return err
-	}
+	p := res.Platform
 	i := slices.IndexFunc(p.Clusters, func(c *model.Cluster) bool { return c.Name == name })
 	c := p.Clusters[i]
 	if f.values != "" {
@@ -158,23 +166,19 @@ closest name), 2 wrong command line.`,
 		ValidArgsFunction: completeBundles,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			name := args[0]
-			lp, err := loadPlatform(nil)
-			if err != nil {
-				return err
-			}
 			// The bundles alone first: a wrong name is told at once.
-			catalog, err := eval.Defaults(cmd.Context(), lp)
-			if err != nil {
-				return asPlatformError(err, lp.Root)
-			}
-			if _, ok := catalog.Bundles[name]; !ok {
-				return notFound(fmt.Sprintf("no bundle %q", name), name, slices.Sorted(maps.Keys(catalog.Bundles)), "platformc list bundles lists them")
-			}
-			p, err := evaluate(cmd, lp, &f.commonFlags)
+			catalog, err := compile(cmd, &f.commonFlags, pipeline.Options{DefaultsOnly: true, Placeholders: true})
 			if err != nil {
 				return err
 			}
-			return printData(cmd, f.format, view.Bundle(p, name))
+			if _, ok := catalog.Platform.Bundles[name]; !ok {
+				return notFound(fmt.Sprintf("no bundle %q", name), name, slices.Sorted(maps.Keys(catalog.Platform.Bundles)), "platformc list bundles lists them")
+			}
+			res, err := compile(cmd, &f.commonFlags, pipeline.Options{Placeholders: true})
+			if err != nil {
+				return err
+			}
+			return printData(cmd, f.format, view.Bundle(res.Platform, name))
 		},
 	}
 	f.commonFlags.register(cmd)

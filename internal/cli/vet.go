@@ -4,6 +4,8 @@ import (
 	"fmt"
 
 	"github.com/spf13/cobra"
+
+	"github.com/platformc/platformc/internal/pipeline"
 )
 
 func newVetCmd() *cobra.Command {
@@ -31,7 +33,7 @@ Exit status: 0 clean, 1 errors in the platform, 2 wrong command line.`,
   platformc vet ./clusters/prod/...      # the production clusters`,
 		ValidArgsFunction: completeDirs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := compile(cmd, args, &f)
+			c, err := compile(cmd, &f, pipeline.Options{Patterns: args, Placeholders: true})
 			if err != nil {
 				return err
 			}

@@ -6,7 +6,6 @@ package load
 import (
 	"errors"
 	"fmt"
-	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -41,9 +40,20 @@ type Platform struct {
 	Bundles  *build.Instance
 	// Clusters are the loaded cluster directories, in the order asked for.
 	Clusters []*ClusterDir
-	// Secrets are the values injected into @tag(NAME) fields, by NAME: to
-	// be redacted wherever platformc prints something.
-	Secrets map[string]string
+	// Secrets are the values of the @tag(NAME) fields: to be redacted
+	// wherever platformc prints something.
+	Secrets *Secrets
+}
+
+// Options say how to load.
+type Options struct {
+	// Env looks up the variables @tag(NAME) fields read; nil means
+	// os.LookupEnv.
+	Env Env
+	// Placeholders lets a field read a variable that is not set: it is
+	// evaluated with a placeholder. For the commands that write or compare
+	// no values file; without it, such a variable is an error.
+	Placeholders bool
 }
 
 // Names returns the names of the clusters declared in p's directories,
@@ -98,7 +108,10 @@ func (e *UsageError) Error() string { return e.Msg }
 // platform error is returned as a cue/errors list with positions; a
 // regular top-level field other than the package's own (platform, bundles,
 // clusters) is one.
-func Load(root string, dirs []string, env Env) (*Platform, error) {
+func Load(root string, dirs []string, opts Options) (*Platform, error) {
+	if opts.Env == nil {
+		opts.Env = os.LookupEnv
+	}
 	args := []string{"./" + SchemaDir, "./" + PlatformDir, "./" + BundlesDir}
 	const fixed = 3
 	for _, d := range dirs {
@@ -116,18 +129,17 @@ func Load(root string, dirs []string, env Env) (*Platform, error) {
 	// Secrets: fields with @tag(NAME) take the environment variable NAME,
 	// injected by cue/load as it injects cue's -t NAME=value. The tags are
 	// known only once the files are parsed: load again with their values.
-	secrets, err := secretsOf(insts, env)
+	secrets, tags, err := secretsOf(insts, opts.Env, opts.Placeholders)
 	if err != nil {
 		return nil, err
 	}
-	if len(secrets) > 0 {
-		for _, name := range slices.Sorted(maps.Keys(secrets)) {
-			cfg.Tags = append(cfg.Tags, name+"="+secrets[name])
-		}
+	if len(tags) > 0 {
+		cfg.Tags = tags
 		if insts, err = instances(args, cfg); err != nil {
 			return nil, err
 		}
 	}
+	withPlaceholders(insts, secrets)
 	var errs cueerrors.Error
 	checked := map[string]bool{}
 	p := &Platform{Root: root, Schema: insts[0], Platform: insts[1], Bundles: insts[2], Secrets: secrets}
@@ -181,7 +193,7 @@ func Selected(cfg Config) (*Platform, error) {
 	for i, d := range in.Dirs {
 		dirs[i] = d.Dir
 	}
-	return Load(in.Root, dirs, os.LookupEnv)
+	return Load(in.Root, dirs, Options{})
 }
 
 // positioned gives cue/load's errors that have no position one where it

@@ -12,6 +12,8 @@ import (
 	"strings"
 
 	cueerrors "cuelang.org/go/cue/errors"
+	"cuelang.org/go/cue/parser"
+	"cuelang.org/go/cue/token"
 )
 
 // Config says where to look and what to select.
@@ -42,6 +44,11 @@ type Inputs struct {
 	// Tags are the names of the @tag(NAME) attributes the files may hold:
 	// the environment variables a build reads secrets from, sorted.
 	Tags []string
+	// Required are the Tags some field reads without a default: what a
+	// placeholder stands in for when the variable is not set, sorted.
+	Required []string
+	// TagPos is where each tag is first read, for the errors about it.
+	TagPos map[string]token.Pos
 	// Complete says that the patterns select every cluster (one of them is
 	// clusters/ or above it, recursively): a build may then write what
 	// depends on all clusters, and remove what no cluster produces.
@@ -88,7 +95,7 @@ func Scan(cfg Config) (*Inputs, error) {
 	if len(patterns) == 0 {
 		patterns = []string{DefaultPattern}
 	}
-	h := &hasher{own: map[string]Hash{}, tags: map[string]bool{}}
+	h := &hasher{own: map[string]Hash{}, tags: map[string]bool{}, required: map[string]bool{}, tagPos: map[string]token.Pos{}}
 	seen := map[string]bool{}
 	for _, pat := range patterns {
 		base, recursive, err := resolve(root, dir, pat)
@@ -119,6 +126,8 @@ func Scan(cfg Config) (*Inputs, error) {
 		return nil, err
 	}
 	in.Tags = slices.Sorted(maps.Keys(h.tags))
+	in.Required = slices.Sorted(maps.Keys(h.required))
+	in.TagPos = h.tagPos
 	if h.bad != nil {
 		return in, h.bad
 	}
@@ -190,7 +199,10 @@ func isCUEFile(e fs.DirEntry) bool {
 type hasher struct {
 	own  map[string]Hash
 	tags map[string]bool
-	bad  cueerrors.Error
+	// required are the tags read by a field without a default.
+	required map[string]bool
+	tagPos   map[string]token.Pos
+	bad      cueerrors.Error
 }
 
 // dir hashes d's files and those of its parents up to clusters/.
@@ -232,7 +244,7 @@ func (h *hasher) files(dir string) (Hash, error) {
 		h.bad = cueerrors.Append(h.bad, checkUTF8(filepath.Join(dir, e.Name()), data))
 		fmt.Fprintf(sum, "%s\x00%d\x00", e.Name(), len(data))
 		sum.Write(data)
-		h.addTags(data)
+		h.addTags(filepath.Join(dir, e.Name()), data)
 	}
 	return Hash(sum.Sum(nil)), nil
 }
@@ -264,17 +276,35 @@ func (h *hasher) shared(root string) (Hash, error) {
 		r, _ := filepath.Rel(root, p)
 		fmt.Fprintf(sum, "%s\x00%d\x00", filepath.ToSlash(r), len(data))
 		sum.Write(data)
-		h.addTags(data)
+		h.addTags(p, data)
 		return nil
 	})
 	return Hash(sum.Sum(nil)), err
 }
 
-func (h *hasher) addTags(data []byte) {
+// addTags records the tag names the file name holds, and which are read
+// by a field without a default: parsed, since only the syntax says so.
+func (h *hasher) addTags(name string, data []byte) {
 	if !bytes.Contains(data, []byte("@tag(")) {
 		return
 	}
-	for _, name := range tagNames(data) {
-		h.tags[name] = true
+	for _, tag := range tagNames(data) {
+		h.tags[tag] = true
+	}
+	f, err := parser.ParseFile(name, data, parser.ParseComments)
+	if err != nil {
+		// cue/load reports it; meanwhile a placeholder may be needed.
+		for _, tag := range tagNames(data) {
+			h.required[tag] = true
+		}
+		return
+	}
+	for _, u := range tagUses(f) {
+		if p, ok := h.tagPos[u.name]; !ok || u.attr.Pos().Filename() < p.Filename() {
+			h.tagPos[u.name] = u.attr.Pos()
+		}
+		if !u.hasDefault {
+			h.required[u.name] = true
+		}
 	}
 }

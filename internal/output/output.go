@@ -268,13 +268,13 @@ func (p *Plan) Listing() string {
 
 // Diff is the plan as a unified diff, file by file in path order: added
 // files against /dev/null, removed ones to it. redact, if set, is applied
-// to each file's old and new content first (secrets).
-func (p *Plan) Diff(redact func(old, new []byte) ([]byte, []byte)) []byte {
+// to each file's content first (secrets).
+func (p *Plan) Diff(redact func(path string, data []byte) []byte) []byte {
 	var b bytes.Buffer
 	for _, op := range p.Ops {
 		old, new := op.Old, op.New
 		if redact != nil {
-			old, new = redact(old, new)
+			old, new = redact(op.Path, old), redact(op.Path, new)
 		}
 		oldName, newName := "a/"+op.Path, "b/"+op.Path
 		switch op.Change {

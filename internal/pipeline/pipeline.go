@@ -1,28 +1,26 @@
-// Package pipeline runs load → evaluate → render for the commands, with
-// the build cache between them: a cluster directory whose inputs are
-// unchanged since a previous build is not evaluated again, its rendered
-// files come from the cache.
+// Package pipeline is the one way platformc evaluates a platform, for
+// every command: scan → load → evaluate → render, with the build cache
+// between them (a cluster directory whose inputs are unchanged since a
+// previous build is not evaluated again, its rendered files come from the
+// cache), the secrets the platform reads learnt by the redactor before
+// anything else, and the checks that need every rendered file.
 package pipeline
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/binary"
-	"encoding/json"
-	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
-	"runtime/debug"
 	"slices"
 	"sync"
 
 	cueerrors "cuelang.org/go/cue/errors"
+	"cuelang.org/go/cue/token"
 
 	"github.com/platformc/platformc/internal/cache"
 	"github.com/platformc/platformc/internal/eval"
 	"github.com/platformc/platformc/internal/load"
 	"github.com/platformc/platformc/internal/model"
+	"github.com/platformc/platformc/internal/redact"
 	"github.com/platformc/platformc/internal/render"
 )
 
@@ -31,6 +29,22 @@ type Options struct {
 	// Dir and Patterns select the clusters, as in load.Config.
 	Dir      string
 	Patterns []string
+	// Cluster, if set, narrows the selection to the directories that
+	// declare the cluster of that name (show cluster). None is a
+	// *NoClusterError.
+	Cluster string
+	// DefaultsOnly evaluates the platform defaults and bundles, and no
+	// cluster: for what needs only their names.
+	DefaultsOnly bool
+	// KeepValues keeps the clusters' values in the result (show); their
+	// directories are evaluated, not served from the cache.
+	KeepValues bool
+	// Placeholders lets a @tag(NAME) field read a variable that is not
+	// set: it is evaluated with a placeholder, for the commands that write
+	// and compare no values file (vet, list, show, docs, apps). An error
+	// the placeholder causes in the field that reads it is a Note, not an
+	// error. Without it, an unset variable is an error.
+	Placeholders bool
 	// Workers is the number of directories evaluated at once (0: GOMAXPROCS).
 	Workers int
 	// Cache, if set, serves and stores evaluated cluster directories.
@@ -40,10 +54,13 @@ type Options struct {
 	// Env looks up the environment variables secrets come from (@tag);
 	// nil means os.LookupEnv.
 	Env load.Env
+	// Redactor, if set, learns every secret the platform reads as soon as
+	// it is read, and every placeholder.
+	Redactor *redact.Redactor
 }
 
-// Result is a built platform. Its clusters carry no Values: they are
-// rendered into Files as soon as evaluated (eval.Platform keeps them).
+// Result is a built platform. Unless Options.KeepValues, its clusters
+// carry no Values: they are rendered into Files as soon as evaluated.
 type Result struct {
 	// Root is the module root, for reporting positions.
 	Root     string
@@ -55,9 +72,12 @@ type Result struct {
 	ClusterFiles []render.File
 	// Complete says that every cluster of the platform was selected.
 	Complete bool
-	// Secrets are the values read from the environment, by variable, when
-	// some cluster was evaluated: what to redact in anything printed.
-	Secrets map[string]string
+	// Unset are the variables that @tag fields without a default read and
+	// that are not set, sorted: evaluated with placeholders.
+	Unset []string
+	// Notes are errors a placeholder caused (Options.Placeholders): not
+	// errors of the platform, but what was not checked.
+	Notes cueerrors.Error
 	// Evaluated and Cached count the cluster directories evaluated and
 	// served from the cache.
 	Evaluated, Cached int
@@ -74,329 +94,364 @@ func (r *Result) Output() (files []render.File, prune bool) {
 	return r.ClusterFiles, false
 }
 
-// Run builds the clusters opts selects. Errors in the platform, patterns
-// that select no cluster among them, are cue/errors lists with positions;
-// a bad pattern is a *load.UsageError.
+// NoClusterError says that no directory declares the cluster asked for.
+type NoClusterError struct {
+	Name string
+	// Known are the clusters the platform declares, sorted.
+	Known []string
+}
+
+func (e *NoClusterError) Error() string { return fmt.Sprintf("no cluster %q", e.Name) }
+
+// Run builds what opts selects. Errors in the platform, patterns that
+// select no cluster among them, are cue/errors lists with positions; a bad
+// pattern is a *load.UsageError; a deadline is an *eval.TimeoutError. The
+// Result comes back with an error too, for its Root and Unset.
 func Run(ctx context.Context, opts Options) (*Result, error) {
 	if opts.Env == nil {
 		opts.Env = os.LookupEnv
 	}
 	in, err := load.Scan(load.Config{Dir: opts.Dir, Patterns: opts.Patterns})
-	if err != nil {
-		if in != nil {
-			return errResult(in, nil), err
-		}
-		return nil, err
+	res := &Result{}
+	if in != nil {
+		res.Root = in.Root
 	}
-	res, err := run(ctx, in, opts)
-	if err != nil && ctx.Err() == nil && opts.Cache != nil && res != nil && res.Cached > 0 {
+	if err != nil {
+		return res, err
+	}
+	res.Unset = learnSecrets(in, opts)
+	if opts.DefaultsOnly {
+		res.Platform, err = defaults(ctx, in, opts)
+		return res, err
+	}
+	b := &build{in: in, opts: opts, res: res}
+	err = b.run(ctx)
+	if err != nil && ctx.Err() == nil && opts.Cache != nil && res.Cached > 0 {
 		// Clusters from the cache carry no source positions: find the
 		// errors again without it, so that each is reported where it is.
 		opts.Cache = nil
-		res, err = run(ctx, in, opts)
+		*res = Result{Root: in.Root, Unset: res.Unset}
+		b = &build{in: in, opts: opts, res: res}
+		err = b.run(ctx)
 	}
-	if err != nil {
-		return errResult(in, res), err
-	}
-	return res, nil
+	return res, err
 }
 
-func errResult(in *load.Inputs, res *Result) *Result {
-	if res == nil {
-		res = &Result{}
-	}
-	if res.Secrets == nil {
-		res.Secrets = map[string]string{}
-		for _, name := range in.Tags {
-			if v, ok := os.LookupEnv(name); ok {
-				res.Secrets[name] = v
+// learnSecrets tells the redactor every variable a @tag names that is set,
+// before anything is read that could hold it, and every placeholder. It
+// returns the variables that are not set and that a field without a
+// default reads.
+func learnSecrets(in *load.Inputs, opts Options) []string {
+	var unset []string
+	for _, name := range in.Tags {
+		if v, ok := opts.Env(name); ok {
+			opts.Redactor.Add(name, v)
+			continue
+		}
+		if slices.Contains(in.Required, name) {
+			unset = append(unset, name)
+			if opts.Placeholders {
+				opts.Redactor.AddPlaceholder(name, load.Placeholder(name))
 			}
 		}
 	}
-	res.Root = in.Root
-	return res
+	return unset
 }
 
-// entry is what the cache holds for one cluster directory: its clusters
-// (without values) and their rendered files. It is encoded as a JSON
-// header followed by the files' bytes, which JSON would have to escape.
-type entry struct {
-	Clusters []cachedCluster `json:"clusters"`
-	data     [][]byte
-}
-
-type cachedCluster struct {
-	Cluster *model.Cluster `json:"cluster"`
-	Files   []cachedFile   `json:"files"`
-}
-
-type cachedFile struct {
-	Path string `json:"path"`
-	Size int    `json:"size"`
-}
-
-func (e *entry) add(c *model.Cluster, files []render.File) {
-	cc := cachedCluster{Cluster: c}
-	for _, f := range files {
-		cc.Files = append(cc.Files, cachedFile{Path: f.Path, Size: len(f.Data)})
-		e.data = append(e.data, f.Data)
+// secrets are the values of the variables tags names that are set.
+func secrets(tags []string, env load.Env) map[string]string {
+	s := map[string]string{}
+	for _, name := range tags {
+		if v, ok := env(name); ok {
+			s[name] = v
+		}
 	}
-	e.Clusters = append(e.Clusters, cc)
+	return s
 }
 
-func (e *entry) encode() ([]byte, error) {
-	header, err := json.Marshal(e)
+// defaults loads and evaluates the platform defaults and bundles alone.
+func defaults(ctx context.Context, in *load.Inputs, opts Options) (*model.Platform, error) {
+	lp, err := load.Load(in.Root, nil, load.Options{Env: opts.Env, Placeholders: opts.Placeholders})
 	if err != nil {
 		return nil, err
 	}
-	out := binary.AppendUvarint(nil, uint64(len(header)))
-	out = append(out, header...)
-	for _, d := range e.data {
-		out = append(out, d...)
-	}
-	return out, nil
+	return eval.Defaults(ctx, lp)
 }
 
-// decodeEntry reverses encode; any inconsistency is an error (a miss).
-func decodeEntry(data []byte) ([]*model.Cluster, []render.File, error) {
-	n, k := binary.Uvarint(data)
-	if k <= 0 || uint64(len(data)-k) < n {
-		return nil, nil, errors.New("bad header")
-	}
-	var e entry
-	if err := json.Unmarshal(data[k:k+int(n)], &e); err != nil {
-		return nil, nil, err
-	}
-	rest := data[k+int(n):]
-	var clusters []*model.Cluster
-	var files []render.File
-	for _, cc := range e.Clusters {
-		if cc.Cluster == nil {
-			return nil, nil, errors.New("no cluster")
-		}
-		clusters = append(clusters, cc.Cluster)
-		for _, f := range cc.Files {
-			if f.Size < 0 || f.Size > len(rest) {
-				return nil, nil, errors.New("short entry")
-			}
-			files = append(files, render.File{Path: f.Path, Data: rest[:f.Size:f.Size]})
-			rest = rest[f.Size:]
-		}
-	}
-	if len(rest) != 0 {
-		return nil, nil, errors.New("trailing data")
-	}
-	return clusters, files, nil
+// build is one run of the stages over the scanned inputs.
+type build struct {
+	in    *load.Inputs
+	opts  Options
+	res   *Result
+	keys  keys
+	store store
+
+	p       *model.Platform
+	dirKeys []cache.Key
+	files   [][]render.File // by directory of in.Dirs
+	cached  [][]*model.Cluster
+	missed  []int // the directories to evaluate, indices into in.Dirs
 }
 
-// platformEntry is what the cache holds for the defaults and bundles.
-type platformEntry struct {
-	Defaults model.Defaults           `json:"defaults"`
-	Bundles  map[string]*model.Bundle `json:"bundles"`
+func (b *build) run(ctx context.Context) error {
+	b.keys = newKeys(b.in, b.opts.Env, b.opts.Placeholders)
+	b.store = store{c: b.opts.Cache, seal: sealKey(secrets(b.in.Tags, b.opts.Env))}
+	if b.opts.KeepValues || b.opts.Cluster != "" {
+		// Values are not cached, and a cluster is found by name in the
+		// loaded files.
+		b.store.c = nil
+	}
+	b.readCache()
+	if len(b.missed) > 0 || b.p == nil {
+		if err := b.evaluate(ctx); err != nil {
+			return err
+		}
+	}
+	if len(b.p.Clusters) == 0 {
+		return load.NoClusters(b.in, b.opts.Patterns)
+	}
+	return b.finish()
 }
 
-func run(ctx context.Context, in *load.Inputs, opts Options) (*Result, error) {
-	res := &Result{Root: in.Root, Secrets: map[string]string{}}
-	for _, name := range in.Tags {
-		if v, ok := opts.Env(name); ok {
-			res.Secrets[name] = v
-		}
+// readCache takes the platform and every directory it can from the cache;
+// the others are missed.
+func (b *build) readCache() {
+	n := len(b.in.Dirs)
+	b.dirKeys = make([]cache.Key, n)
+	b.files = make([][]render.File, n)
+	b.cached = make([][]*model.Cluster, n)
+	for i, d := range b.in.Dirs {
+		b.dirKeys[i] = b.keys.dir(b.in.Root, d)
 	}
-	version := toolVersion()
-	secrets := secretsKey(in.Tags, opts.Env)
-	platformKey := cache.NewKey([]byte("platform"), version, in.Shared[:], secrets)
-	dirKeys := make([]cache.Key, len(in.Dirs))
-	var p *model.Platform
-	files := make([][]render.File, len(in.Dirs))
-	var missed []int
-	if opts.Cache != nil {
-		if data, ok := opts.Cache.Get(platformKey); ok {
-			var pe platformEntry
-			if json.Unmarshal(data, &pe) == nil {
-				model.LinkApps(pe.Bundles, pe.Defaults)
-				p = &model.Platform{Defaults: pe.Defaults, Bundles: pe.Bundles}
-			}
-		}
+	hits := make([]bool, n)
+	if b.store.c != nil {
+		b.p = b.store.platform(b.keys.platform())
 	}
-	hits := make([]bool, len(in.Dirs))
-	cached := make([][]*model.Cluster, len(in.Dirs))
-	for i, d := range in.Dirs {
-		rel, _ := filepath.Rel(in.Root, d.Dir)
-		dirKeys[i] = cache.NewKey([]byte("dir"), version, in.Shared[:], secrets, d.Hash[:], []byte(filepath.ToSlash(rel)))
-	}
-	if opts.Cache != nil && p != nil {
+	if b.p != nil {
 		// Entries are read in parallel: a warm build is mostly this.
 		var wg sync.WaitGroup
 		slots := make(chan struct{}, 8)
-		for i := range in.Dirs {
+		for i := range b.in.Dirs {
 			wg.Go(func() {
 				slots <- struct{}{}
 				defer func() { <-slots }()
-				cached[i], files[i], hits[i] = lookup(opts.Cache, dirKeys[i])
+				b.cached[i], b.files[i], hits[i] = b.store.dir(b.dirKeys[i])
 			})
 		}
 		wg.Wait()
 	}
 	var fromCache []*model.Cluster
-	for i := range in.Dirs {
+	for i := range b.in.Dirs {
 		if !hits[i] {
-			missed = append(missed, i)
+			b.missed = append(b.missed, i)
 			continue
 		}
-		res.Cached++
-		fromCache = append(fromCache, cached[i]...)
+		b.res.Cached++
+		fromCache = append(fromCache, b.cached[i]...)
 	}
-	if p != nil {
-		p.Clusters = fromCache
+	if b.p != nil {
+		b.p.Clusters = fromCache
 	}
-
-	if len(missed) > 0 || p == nil {
-		dirs := make([]string, len(missed))
-		for j, i := range missed {
-			dirs[j] = in.Dirs[i].Dir
-		}
-		lp, err := load.Load(in.Root, dirs, opts.Env)
-		if err != nil {
-			return res, err
-		}
-		defaults, err := eval.Defaults(ctx, lp)
-		if err != nil {
-			return res, err
-		}
-		if p == nil && opts.Cache != nil {
-			data, err := json.Marshal(platformEntry{Defaults: defaults.Defaults, Bundles: defaults.Bundles})
-			store(opts.Cache, platformKey, data, err)
-		}
-		// The fresh defaults, rather than the cached ones, carry the
-		// positions the checks report at.
-		p = defaults
-		p.Clusters = fromCache
-		if err := eval.Declarations(lp.Clusters, fromCache); err != nil {
-			return res, err
-		}
-		// Each directory is rendered, and cached, as soon as it is
-		// evaluated, and its clusters' values dropped: a build holds the
-		// rendered files, not every cluster's values as well.
-		var renderErr error
-		done := func(j int, r *eval.DirResult) {
-			if r.Err != nil || renderErr != nil {
-				return
-			}
-			i := missed[j]
-			var e entry
-			for _, c := range r.Clusters {
-				fs, err := render.Cluster(p, c)
-				if err != nil {
-					renderErr = err
-					return
-				}
-				files[i] = append(files[i], fs...)
-				c.Values = nil
-				e.add(c, fs)
-			}
-			if opts.Cache != nil {
-				data, err := e.encode()
-				store(opts.Cache, dirKeys[i], data, err)
-			}
-		}
-		results, err := eval.Clusters(ctx, lp.Clusters, eval.Options{Workers: opts.Workers, Progress: opts.Progress, Done: done})
-		if err != nil {
-			return res, err
-		}
-		if err := collect(results); err != nil {
-			return res, err
-		}
-		if renderErr != nil {
-			return res, renderErr
-		}
-		res.Evaluated = len(missed)
-		for _, r := range results {
-			p.Clusters = append(p.Clusters, r.Clusters...)
-		}
-	}
-	if len(p.Clusters) == 0 {
-		return res, load.NoClusters(in, opts.Patterns)
-	}
-	eval.SortClusters(p.Clusters)
-	if err := eval.Check(p); err != nil {
-		return res, err
-	}
-	platformFiles, err := render.Platform(p)
-	if err != nil {
-		return res, err
-	}
-	res.Platform = p
-	res.Complete = in.Complete
-	res.ClusterFiles = slices.Concat(files...)
-	render.Sort(res.ClusterFiles)
-	res.Files = slices.Concat(res.ClusterFiles, platformFiles)
-	render.Sort(res.Files)
-	return res, nil
 }
 
-// collect gathers the errors of every directory into one list.
-func collect(results []eval.DirResult) error {
+// evaluate loads and evaluates the defaults and the missed directories,
+// rendering and caching each directory as soon as it is evaluated.
+func (b *build) evaluate(ctx context.Context) error {
+	dirs := make([]string, len(b.missed))
+	for j, i := range b.missed {
+		dirs[j] = b.in.Dirs[i].Dir
+	}
+	lp, err := load.Load(b.in.Root, dirs, load.Options{Env: b.opts.Env, Placeholders: b.opts.Placeholders})
+	if err != nil {
+		return err
+	}
+	if b.opts.Cluster != "" {
+		if err := b.narrow(lp); err != nil {
+			return err
+		}
+	}
+	defaults, err := eval.Defaults(ctx, lp)
+	if err != nil {
+		return err
+	}
+	if b.p == nil {
+		b.store.putPlatform(b.keys.platform(), defaults)
+	}
+	// The fresh defaults, rather than the cached ones, carry the positions
+	// the checks report at.
+	fromCache := []*model.Cluster{}
+	if b.p != nil {
+		fromCache = b.p.Clusters
+	}
+	b.p = defaults
+	b.p.Clusters = fromCache
+	if err := eval.Declarations(lp.Clusters, fromCache); err != nil {
+		return err
+	}
+	var renderErr error
+	done := func(j int, r *eval.DirResult) {
+		if r.Err != nil || renderErr != nil {
+			return
+		}
+		renderErr = b.render(b.missed[j], r.Clusters)
+	}
+	results, err := eval.Clusters(ctx, lp.Clusters, eval.Options{Workers: b.opts.Workers, Progress: b.opts.Progress, Done: done})
+	if err != nil {
+		return err
+	}
 	var errs cueerrors.Error
 	for _, r := range results {
 		errs = cueerrors.Append(errs, r.Err)
 	}
+	if b.opts.Placeholders && lp.Secrets != nil {
+		var notes cueerrors.Error
+		notes, errs = placeholderErrors(errs, lp.Secrets.Unset)
+		b.res.Notes = cueerrors.Append(b.res.Notes, notes)
+	}
 	if errs != nil {
 		return errs
+	}
+	if renderErr != nil {
+		return renderErr
+	}
+	b.res.Evaluated = len(b.missed)
+	for _, r := range results {
+		b.p.Clusters = append(b.p.Clusters, r.Clusters...)
 	}
 	return nil
 }
 
-func lookup(c *cache.Cache, k cache.Key) ([]*model.Cluster, []render.File, bool) {
-	data, ok := c.Get(k)
-	if !ok {
-		return nil, nil, false
+// narrow keeps, of the loaded directories, those declaring the cluster
+// asked for.
+func (b *build) narrow(lp *load.Platform) error {
+	declaring := lp.Declaring(b.opts.Cluster)
+	if len(declaring) == 0 {
+		return &NoClusterError{Name: b.opts.Cluster, Known: lp.Names()}
 	}
-	clusters, files, err := decodeEntry(data)
-	return clusters, files, err == nil
+	var missed []int
+	for j, d := range lp.Clusters {
+		if slices.Contains(declaring, d) {
+			missed = append(missed, b.missed[j])
+		}
+	}
+	lp.Clusters, b.missed = declaring, missed
+	return nil
 }
 
-// store writes an entry; a cache that cannot be written only costs the
-// next build its time, so the error is dropped.
-func store(c *cache.Cache, k cache.Key, data []byte, err error) {
-	if err == nil {
-		_ = c.Put(k, data)
+// render renders the clusters of directory i and caches them. Unless
+// values are kept, they are dropped: a build holds the rendered files, not
+// every cluster's values as well.
+func (b *build) render(i int, clusters []*model.Cluster) error {
+	var e entry
+	for _, c := range clusters {
+		fs, err := render.Cluster(b.p, c)
+		if err != nil {
+			return err
+		}
+		b.files[i] = append(b.files[i], fs...)
+		e.add(c, fs)
+		if !b.opts.KeepValues {
+			c.Values = nil
+		}
 	}
+	data, err := e.encode()
+	b.store.put(b.dirKeys[i], data, err)
+	return nil
 }
 
-var (
-	versionOnce sync.Once
-	versionSum  []byte
-)
-
-// secretsKey is the part of the cache keys the environment contributes:
-// for every tag name the files may hold, a hash of the variable's value (or
-// that it is unset). Values never enter the cache, only their hashes.
-func secretsKey(tags []string, env load.Env) []byte {
-	h := sha256.New()
-	for _, name := range tags {
-		v, ok := env(name)
-		sum := sha256.Sum256([]byte(v))
-		fmt.Fprintf(h, "%s\x00%t\x00%x\x00", name, ok, sum)
+// finish runs the checks that need every cluster and renders what depends
+// on all of them.
+func (b *build) finish() error {
+	eval.SortClusters(b.p.Clusters)
+	if err := eval.Check(b.p); err != nil {
+		return err
 	}
-	return h.Sum(nil)
+	platformFiles, err := render.Platform(b.p)
+	if err != nil {
+		return err
+	}
+	res := b.res
+	res.Platform = b.p
+	res.Complete = b.in.Complete && b.opts.Cluster == ""
+	res.ClusterFiles = slices.Concat(b.files...)
+	render.Sort(res.ClusterFiles)
+	res.Files = slices.Concat(res.ClusterFiles, platformFiles)
+	render.Sort(res.Files)
+	return confined(res.Files, b.opts.Redactor, b.in.TagPos)
 }
 
-// toolVersion identifies this build of platformc for the cache keys: the
-// hash of its own executable, so that any change to the code (a release or
-// a local build) makes earlier entries misses. Where the executable cannot
-// be read, the module build info stands in.
-func toolVersion() []byte {
-	versionOnce.Do(func() {
-		if exe, err := os.Executable(); err == nil {
-			if data, err := os.ReadFile(exe); err == nil {
-				sum := sha256.Sum256(data)
-				versionSum = sum[:]
-				return
+// confined checks that no secret reaches a file other than an app's values:
+// a label, an annotation or a setting in a TKC, a registration or an
+// ApplicationSet is read by many, and kept in no secret store.
+func confined(files []render.File, r *redact.Redactor, at map[string]token.Pos) error {
+	var errs cueerrors.Error
+	for _, f := range files {
+		if render.IsValues(f.Path) {
+			continue
+		}
+		if name, ok := r.Find(f.Data); ok {
+			errs = cueerrors.Append(errs, cueerrors.Newf(at[name],
+				"secret %s would be written into %s: secrets may reach only apps' values files (%s); read it in an app's values instead",
+				name, f.Path, render.ValuesPathPattern))
+		}
+	}
+	return errs
+}
+
+// placeholderErrors splits errs into the errors a placeholder caused (one
+// of their positions is in a field that reads an unset variable) and the
+// others.
+func placeholderErrors(errs cueerrors.Error, unset []load.Unset) (notes, rest cueerrors.Error) {
+	for _, e := range cueerrors.Errors(errs) {
+		if name, ok := causedBy(e, unset); ok {
+			format, args := e.Msg()
+			notes = cueerrors.Append(notes, &note{e: e, msg: fmt.Sprintf("not checked, %s is not set: %s", name, fmt.Sprintf(format, args...))})
+			continue
+		}
+		rest = cueerrors.Append(rest, e)
+	}
+	return notes, rest
+}
+
+func causedBy(e cueerrors.Error, unset []load.Unset) (string, bool) {
+	for _, p := range cueerrors.Positions(e) {
+		for _, u := range unset {
+			for _, f := range u.Fields {
+				if f.Contains(p) {
+					return u.Name, true
+				}
 			}
 		}
-		info, _ := debug.ReadBuildInfo()
-		sum := sha256.Sum256([]byte(info.String()))
-		versionSum = sum[:]
-	})
-	return versionSum
+	}
+	return "", false
+}
+
+// note is an error reworded as a note.
+type note struct {
+	e   cueerrors.Error
+	msg string
+}
+
+func (n *note) Position() token.Pos         { return n.e.Position() }
+func (n *note) InputPositions() []token.Pos { return n.e.InputPositions() }
+func (n *note) Path() []string              { return n.e.Path() }
+func (n *note) Msg() (string, []any)        { return "%s", []any{n.msg} }
+func (n *note) Error() string               { return n.msg }
+
+// ClusterNames returns the names of the clusters opts selects, read from
+// the files without evaluating them (shell completion), sorted.
+func ClusterNames(opts Options) ([]string, error) {
+	in, err := load.Scan(load.Config{Dir: opts.Dir, Patterns: opts.Patterns})
+	if err != nil {
+		return nil, err
+	}
+	dirs := make([]string, len(in.Dirs))
+	for i, d := range in.Dirs {
+		dirs[i] = d.Dir
+	}
+	lp, err := load.Load(in.Root, dirs, load.Options{Env: opts.Env, Placeholders: true})
+	if err != nil {
+		return nil, err
+	}
+	return lp.Names(), nil
 }

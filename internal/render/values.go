@@ -2,6 +2,7 @@ package render
 
 import (
 	"path"
+	"strings"
 
 	"github.com/platformc/platformc/internal/model"
 )
@@ -10,6 +11,26 @@ import (
 // the second value file of its Application.
 func ValuesPath(cluster string, a *model.App) string {
 	return path.Join("cluster", cluster, a.Category, a.Name, "values.yaml")
+}
+
+// ValuesPathPattern is the shape of ValuesPath, for messages.
+const ValuesPathPattern = "cluster/<cluster>/<category>/<app>/values.yaml"
+
+// ValuesApp returns "<category>/<app>" if p is the path of a values file,
+// as ValuesPath makes them: the values files of one app on every cluster
+// share their shape.
+func ValuesApp(p string) (string, bool) {
+	parts := strings.Split(p, "/")
+	if len(parts) != 5 || parts[0] != "cluster" || parts[4] != "values.yaml" {
+		return "", false
+	}
+	return parts[2] + "/" + parts[3], true
+}
+
+// IsValues reports whether p is the path of a values file.
+func IsValues(p string) bool {
+	_, ok := ValuesApp(p)
+	return ok
 }
 
 // Values renders the Helm values of every enabled app of a cluster.
