@@ -51,7 +51,13 @@ of date.`,
 				return err
 			}
 			p := c.Platform
-			plan, err := writeDir(cmd, f.out, render.MarkdownHeader, render.Docs(p), f.check, true)
+			pages := render.Docs(p)
+			for _, page := range pages {
+				if name, ok := sessionOf(cmd).redactor.Find(page.Data); ok {
+					return &exitError{code: ExitPlatform, msg: fmt.Sprintf("secret %s would be written into %s: secrets may reach only apps' values files; nothing was written", name, page.Path)}
+				}
+			}
+			plan, err := writeDir(cmd, f.out, render.MarkdownHeader, pages, f.check, true)
 			if err != nil || f.quiet {
 				return err
 			}

@@ -2,6 +2,8 @@ package cli
 
 import (
 	_ "embed"
+	"fmt"
+	"strings"
 
 	"github.com/spf13/cobra"
 )
@@ -18,4 +20,34 @@ func newHelpTopics() []*cobra.Command {
 		Short: "The CUE model of a platform: packages, bundles, clusters, checks",
 		Long:  modelHelp,
 	}}
+}
+
+// newHelpCmd is "platformc help [COMMAND|TOPIC]", as cobra's but with an
+// unknown topic a usage error (exit 2) rather than a help page and 0.
+func newHelpCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "help [command|topic]",
+		Short: "Help about any command or topic",
+		Long: `Help prints the help of a command (platformc help build, as
+platformc build --help does) or of a topic (platformc help model).`,
+		Example: `  platformc help build
+  platformc help model`,
+		ValidArgsFunction: func(c *cobra.Command, args []string, prefix string) ([]string, cobra.ShellCompDirective) {
+			var names []string
+			for _, sub := range c.Root().Commands() {
+				if sub.IsAvailableCommand() || sub.IsAdditionalHelpTopicCommand() {
+					names = append(names, sub.Name())
+				}
+			}
+			return withPrefix(names, prefix), cobra.ShellCompDirectiveNoFileComp
+		},
+		RunE: func(c *cobra.Command, args []string) error {
+			target, rest, err := c.Root().Find(args)
+			if err != nil || len(rest) > 0 || (len(args) > 0 && target == c.Root()) {
+				return usageErr(fmt.Errorf("help %q: no such command or topic; platformc help lists them", strings.Join(args, " ")))
+			}
+			target.InitDefaultHelpFlag()
+			return target.Help()
+		},
+	}
 }

@@ -95,7 +95,12 @@ schema/, platform/, bundles/ and clusters/.`,
 	if c, _, err := root.Find([]string{"completion"}); err == nil && c != root {
 		c.Example = `  source <(platformc completion bash)                  # bash, in this shell
   platformc completion zsh > "${fpath[1]}/_platformc"  # zsh, in every new shell`
+		// Without a shell, or with an unknown one, it is a usage error
+		// (cobra prints its help and exits 0).
+		c.Args = cobra.ArbitraryArgs
+		c.RunE = func(cmd *cobra.Command, args []string) error { return whatError(cmd, args) }
 	}
+	root.SetHelpCommand(newHelpCmd())
 	return root
 }
 

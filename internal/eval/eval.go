@@ -34,10 +34,12 @@ type Options struct {
 	// Progress, if set, is told how many of the clusters have been
 	// evaluated, after each cluster directory. Calls never overlap.
 	Progress func(done, total int)
-	// Done, if set, is given each directory's result (the i-th of dirs) as
-	// soon as it is evaluated, while others still are; it may change it.
-	// Calls never overlap.
-	Done func(i int, r *DirResult)
+	// Done, if set, is given the result of each part of a directory (the
+	// i-th of dirs) as soon as it is evaluated, while others still are; it
+	// may change it. A directory declaring several clusters is evaluated
+	// one cluster at a time (load.ClusterDir.Units); last says that the
+	// directory is done. Calls never overlap.
+	Done func(i int, r *DirResult, last bool)
 }
 
 // Platform evaluates and checks everything lp holds. Platform errors come
@@ -305,33 +307,45 @@ type DirResult struct {
 // interrupted inside a directory: their workers are left running, for the
 // caller to exit.
 func Clusters(ctx context.Context, dirs []*load.ClusterDir, opts Options) ([]DirResult, error) {
+	type unit struct {
+		dir int
+		cd  *load.ClusterDir
+	}
+	var units []unit
+	left := make([]int, len(dirs)) // units of each directory not yet done
+	for i, d := range dirs {
+		for _, u := range d.Units() {
+			units = append(units, unit{i, u})
+			left[i]++
+		}
+	}
 	workers := opts.Workers
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
 	}
-	workers = min(workers, max(len(dirs), 1))
-	results := make([]DirResult, len(dirs))
-	running := make([]atomic.Bool, len(dirs))
+	workers = min(workers, max(len(units), 1))
+	unitResults := make([]DirResult, len(units))
+	running := make([]atomic.Bool, len(units))
 	jobs := make(chan int)
-	done := make(chan int, len(dirs)) // buffered: workers never block on a canceled run
+	done := make(chan int, len(units)) // buffered: workers never block on a canceled run
 	for range workers {
 		go func() {
-			for i := range jobs {
-				running[i].Store(true)
-				// A fresh context per directory: a context keeps every
-				// value it built, and a growing heap costs more in garbage
+			for k := range jobs {
+				running[k].Store(true)
+				// A fresh context per unit: a context keeps every value it
+				// built, and a growing heap costs more in garbage
 				// collection than rebuilding the imports does.
-				results[i] = evalDir(cuecontext.New(), dirs[i])
-				running[i].Store(false)
-				done <- i
+				unitResults[k] = evalDir(cuecontext.New(), units[k].cd)
+				running[k].Store(false)
+				done <- k
 			}
 		}()
 	}
 	go func() {
 		defer close(jobs)
-		for i := range dirs {
+		for k := range units {
 			select {
-			case jobs <- i:
+			case jobs <- k:
 			case <-ctx.Done():
 				return
 			}
@@ -341,25 +355,31 @@ func Clusters(ctx context.Context, dirs []*load.ClusterDir, opts Options) ([]Dir
 	for _, d := range dirs {
 		total += len(d.Declared)
 	}
+	results := make([]DirResult, len(dirs))
 	evaluated := 0
-	for range dirs {
+	for range units {
 		select {
-		case i := <-done:
+		case k := <-done:
+			i, r := units[k].dir, &unitResults[k]
+			left[i]--
 			if opts.Done != nil {
-				opts.Done(i, &results[i])
+				opts.Done(i, r, left[i] == 0)
 			}
-			if len(dirs[i].Declared) == 0 {
+			results[i].Clusters = append(results[i].Clusters, r.Clusters...)
+			results[i].Err = cueerrors.Append(results[i].Err, r.Err)
+			unitResults[k] = DirResult{}
+			if len(units[k].cd.Declared) == 0 {
 				continue // a directory of defaults: nothing to count
 			}
-			evaluated += len(dirs[i].Declared)
+			evaluated += len(units[k].cd.Declared)
 		case <-ctx.Done():
 			if !errors.Is(ctx.Err(), context.DeadlineExceeded) {
 				return nil, ctx.Err()
 			}
 			var pending cueerrors.Error
-			for i := range dirs {
-				if running[i].Load() {
-					for _, d := range dirs[i].Declared {
+			for k := range units {
+				if running[k].Load() {
+					for _, d := range units[k].cd.Declared {
 						pending = cueerrors.Append(pending, newError(d.Pos, nil,
 							"cluster %q: evaluation did not finish before the deadline; an exploding disjunction, such as (a | b) & (c | d) & ... over many fields, is the usual cause", d.Name))
 					}

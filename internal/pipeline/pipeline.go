@@ -189,6 +189,7 @@ type build struct {
 	p       *model.Platform
 	dirKeys []cache.Key
 	files   [][]render.File // by directory of in.Dirs
+	entries []entry         // by directory: what is cached once it is done
 	cached  [][]*model.Cluster
 	missed  []int // the directories to evaluate, indices into in.Dirs
 }
@@ -289,11 +290,15 @@ func (b *build) evaluate(ctx context.Context) error {
 		return err
 	}
 	var renderErr error
-	done := func(j int, r *eval.DirResult) {
-		if r.Err != nil || renderErr != nil {
+	b.entries = make([]entry, len(b.in.Dirs))
+	failed := make([]bool, len(b.in.Dirs))
+	done := func(j int, r *eval.DirResult, last bool) {
+		i := b.missed[j]
+		failed[i] = failed[i] || r.Err != nil
+		if failed[i] || renderErr != nil {
 			return
 		}
-		renderErr = b.render(b.missed[j], r.Clusters)
+		renderErr = b.render(i, r.Clusters, last)
 	}
 	results, err := eval.Clusters(ctx, lp.Clusters, eval.Options{Workers: b.opts.Workers, Progress: b.opts.Progress, Done: done})
 	if err != nil {
@@ -338,11 +343,11 @@ func (b *build) narrow(lp *load.Platform) error {
 	return nil
 }
 
-// render renders the clusters of directory i and caches them. Unless
-// values are kept, they are dropped: a build holds the rendered files, not
-// every cluster's values as well.
-func (b *build) render(i int, clusters []*model.Cluster) error {
-	var e entry
+// render renders clusters of directory i, and caches the directory once
+// it is done (last). Unless values are kept, they are dropped: a build
+// holds the rendered files, not every cluster's values as well.
+func (b *build) render(i int, clusters []*model.Cluster, last bool) error {
+	e := &b.entries[i]
 	for _, c := range clusters {
 		fs, err := render.Cluster(b.p, c)
 		if err != nil {
@@ -354,8 +359,11 @@ func (b *build) render(i int, clusters []*model.Cluster) error {
 			c.Values = nil
 		}
 	}
-	data, err := e.encode()
-	b.store.put(b.dirKeys[i], data, err)
+	if last {
+		data, err := e.encode()
+		b.store.put(b.dirKeys[i], data, err)
+		*e = entry{}
+	}
 	return nil
 }
 
