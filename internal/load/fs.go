@@ -20,9 +20,10 @@ import (
 // [os.Root] at the module root, so that no path and no symlink leads out
 // of the module, which refuses besides every symlink on the way, even one
 // that stays inside, and every file that is neither a regular file nor a
-// directory. Scan reads the module through it: the file platformc reads
-// is the file at that path in the module, a FIFO cannot block a read nor
-// a device make one endless.
+// directory. Scan reads the module through it, and so does every @embed
+// of the files cue/load loads (see confine): the file platformc reads is
+// the file at that path in the module, a FIFO cannot block a read nor a
+// device make one endless.
 //
 // The symlink checks look before they open: a file or directory swapped
 // for a symlink in between, by someone writing the module during the
@@ -41,7 +42,9 @@ type moduleFS struct {
 }
 
 // openModule opens the module at root for reading. The os.Root is closed
-// when it is no longer reachable.
+// when it is no longer reachable: the positions of the files cue/load
+// loads keep it (see confine), for @embed to read through during
+// evaluation, after Load has returned.
 func openModule(root string) (*moduleFS, error) {
 	r, err := os.OpenRoot(root)
 	if err != nil {

@@ -134,6 +134,9 @@ func Load(root string, dirs []string, env Env) (*Platform, error) {
 			return nil, err
 		}
 	}
+	if err := confine(fsys, insts); err != nil {
+		return nil, err
+	}
 	var errs cueerrors.Error
 	checked := map[string]bool{}
 	p := &Platform{Root: root, Schema: insts[0], Platform: insts[1], Bundles: insts[2], Secrets: secrets}

@@ -15,6 +15,8 @@ import (
 	"strings"
 
 	cueerrors "cuelang.org/go/cue/errors"
+	"cuelang.org/go/cue/inject/embed"
+	"cuelang.org/go/cue/parser"
 	"cuelang.org/go/cue/token"
 )
 
@@ -38,7 +40,8 @@ type Inputs struct {
 	// Root is the absolute module root.
 	Root string
 	// Shared hashes every .cue file of the module outside clusters/ (the
-	// schema, defaults, bundles, cue.mod): every cluster depends on them.
+	// schema, defaults, bundles, cue.mod) and the files they embed: every
+	// cluster depends on them.
 	Shared Hash
 	// Dirs are the selected directories under clusters/ that hold .cue
 	// files, sorted.
@@ -60,13 +63,14 @@ type DirInput struct {
 	// Dir is the absolute directory.
 	Dir string
 	// Hash covers the names and bytes of the .cue files in Dir and in each
-	// parent directory up to clusters/: the files cue/load unifies into
-	// the directory's instance.
+	// parent directory up to clusters/ (the files cue/load unifies into
+	// the directory's instance) and of the files they embed.
 	Hash Hash
 }
 
 // Scan finds the module root from cfg.Dir, resolves the patterns to the
-// cluster directories they select and hashes their inputs. It reads the module as
+// cluster directories they select and hashes their inputs: the .cue files
+// and the files their @embed attributes read. It reads the module as
 // cue/load will, through a view of it that refuses symlinks and special
 // files (see moduleFS), and refuses, naming it, anything under clusters/
 // it cannot or will not read: a cluster that cannot be read is never a
@@ -178,8 +182,8 @@ type scanner struct {
 	fsys *moduleFS
 	own  map[string]Hash
 	tags map[string]bool
-	// refused holds the paths refused, in order, each reported once, at
-	// the position where it is used if one is known.
+	// refused holds the paths refused, in order, each reported once,
+	// where it is used if that is known (the @embed that reads it).
 	refused []string
 	refusal map[string]cueerrors.Error
 	bad     cueerrors.Error
@@ -276,7 +280,8 @@ func (s *scanner) dir(d string) Hash {
 	return Hash(sum.Sum(nil))
 }
 
-// files hashes the names and bytes of the .cue files directly in dir.
+// files hashes the names and bytes of the .cue files directly in dir and
+// of the files they embed.
 func (s *scanner) files(dir string) Hash {
 	sum := sha256.New()
 	entries, err := s.fsys.ReadDir(dir)
@@ -293,7 +298,7 @@ func (s *scanner) files(dir string) Hash {
 	return Hash(sum.Sum(nil))
 }
 
-// file hashes a .cue file, under the given name.
+// file hashes a .cue file, under the given name, and what it embeds.
 func (s *scanner) file(sum hash.Hash, p, name string) {
 	data, err := s.fsys.ReadFile(p)
 	if err != nil {
@@ -304,6 +309,46 @@ func (s *scanner) file(sum hash.Hash, p, name string) {
 	fmt.Fprintf(sum, "%s\x00%d\x00", name, len(data))
 	sum.Write(data)
 	s.addTags(data)
+	if bytes.Contains(data, []byte("@extern")) {
+		s.embeds(sum, p, data)
+	}
+}
+
+// embeds hashes the files that the @embed attributes of the .cue file at
+// p read, found as cue/inject/embed finds them, through the same view of
+// the module: those that platformc refuses are errors at the attribute.
+// What cue/load or the evaluation reports itself (a syntax error, a bad
+// attribute, a file that does not exist, a glob without matches) only
+// changes the hash.
+func (s *scanner) embeds(sum hash.Hash, p string, data []byte) {
+	f, err := parser.ParseFile(s.fsys.abs(p), data, parser.ParseComments)
+	if err != nil {
+		return
+	}
+	embeds, _ := embed.EmbeddedPaths(p, f)
+	for _, e := range embeds {
+		names, err := e.FindAll(s.fsys)
+		var pe *fs.PathError
+		if err != nil && errors.As(err, &pe) && !errors.Is(err, fs.ErrNotExist) {
+			s.refuse(e.Attribute.Pos, "@embed: ", pe)
+			continue
+		}
+		fmt.Fprintf(sum, "embed\x00%d\x00%t\x00", len(names), err == nil)
+		for _, name := range names {
+			if fi, err := s.fsys.Stat(name); err == nil && fi.IsDir() {
+				continue // cue skips the directories a glob matches
+			}
+			data, err := s.fsys.ReadFile(name)
+			if err != nil {
+				if !errors.Is(err, fs.ErrNotExist) {
+					s.refuse(e.Attribute.Pos, "@embed: ", err)
+				}
+				continue
+			}
+			fmt.Fprintf(sum, "%s\x00%d\x00", name, len(data))
+			sum.Write(data)
+		}
+	}
 }
 
 // platformDirs are the directories of the module in which every entry
@@ -311,7 +356,7 @@ func (s *scanner) file(sum hash.Hash, p, name string) {
 var platformDirs = map[string]bool{"cue.mod": true, SchemaDir: true, PlatformDir: true, BundlesDir: true}
 
 // shared hashes every .cue file of the module outside clusters/, with its
-// path: whatever a cluster imports is among them. In
+// path, and what it embeds: whatever a cluster imports is among them. In
 // cue.mod/, schema/, platform/ and bundles/ every entry must be a
 // directory or a regular file; elsewhere in the module, what is not read
 // is not refused (a symlinked directory is not followed, and a file that
