@@ -210,7 +210,7 @@ func run(ctx context.Context, in *load.Inputs, opts Options) (*Result, error) {
 	files := make([][]render.File, len(in.Dirs))
 	var missed []int
 	if opts.Cache != nil {
-		if data, ok := opts.Cache.Get(platformKey); ok {
+		if data, ok := opts.Cache.Get(ctx, platformKey); ok {
 			var pe platformEntry
 			if json.Unmarshal(data, &pe) == nil {
 				model.LinkApps(pe.Bundles, pe.Defaults)
@@ -232,7 +232,7 @@ func run(ctx context.Context, in *load.Inputs, opts Options) (*Result, error) {
 			wg.Go(func() {
 				slots <- struct{}{}
 				defer func() { <-slots }()
-				cached[i], files[i], hits[i] = lookup(opts.Cache, dirKeys[i])
+				cached[i], files[i], hits[i] = lookup(ctx, opts.Cache, dirKeys[i])
 			})
 		}
 		wg.Wait()
@@ -346,8 +346,8 @@ func collect(results []eval.DirResult) error {
 	return nil
 }
 
-func lookup(c *cache.Cache, k cache.Key) ([]*model.Cluster, []render.File, bool) {
-	data, ok := c.Get(k)
+func lookup(ctx context.Context, c *cache.Cache, k cache.Key) ([]*model.Cluster, []render.File, bool) {
+	data, ok := c.Get(ctx, k)
 	if !ok {
 		return nil, nil, false
 	}
