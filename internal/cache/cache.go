@@ -1,26 +1,41 @@
 // Package cache is platformc's build cache: a directory of entries keyed by
 // a hash of everything that can change them, as go build keeps one. An
 // entry is written to a temporary file and renamed into place, and carries
-// a checksum: a torn, corrupt or foreign entry is a miss, never served.
+// its key and a checksum over key and data: a torn, corrupt or foreign
+// entry, or one copied over another's file, is a miss, never served.
+// Reading one opens nothing but a regular file of bounded size, and gives
+// up when the context is done: an entry that is a FIFO, a symlink to
+// /dev/zero or a file on a hung file system is a miss, never a hang.
 package cache
 
 import (
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
+	"syscall"
 )
 
 // EnvVar names the environment variable that moves the cache.
 const EnvVar = "PLATFORMC_CACHE"
 
 // magic starts every entry; a new format changes it, which makes every old
-// entry a miss.
-const magic = "platformc-cache-v1\n"
+// entry a miss. v2 binds each entry to its key.
+const magic = "platformc-cache-v2\n"
+
+// MaxSize bounds the data of an entry: Put refuses more, Get reads no
+// more. A cluster directory's rendered files are a few hundred KiB.
+const MaxSize = 256 << 20
+
+// header is the length of what precedes an entry's data: the magic, the
+// key and the checksum, each hex key and sum followed by a newline.
+const header = len(magic) + 2*(2*sha256.Size+1)
 
 // Key identifies an entry.
 type Key [sha256.Size]byte
@@ -38,6 +53,8 @@ func NewKey(parts ...[]byte) Key {
 // Cache is an open cache directory.
 type Cache struct {
 	dir string
+	// read reads an entry's file: readEntry, or a stand-in in tests.
+	read func(path string) ([]byte, error)
 }
 
 // DefaultDir is $PLATFORMC_CACHE if set, else platformc/ under the user's
@@ -69,27 +86,97 @@ func (c *Cache) path(k Key) string {
 	return filepath.Join(c.dir, s[:2], s)
 }
 
-// Get returns the entry for k, if there is a sound one.
-func (c *Cache) Get(k Key) ([]byte, bool) {
-	raw, err := os.ReadFile(c.path(k))
+// Get returns the entry for k, if there is a sound one. It gives up, a
+// miss, when ctx is done: a read that a hung file system never ends is
+// left behind, not waited for.
+func (c *Cache) Get(ctx context.Context, k Key) ([]byte, bool) {
+	if ctx.Err() != nil {
+		return nil, false
+	}
+	if ctx.Done() == nil {
+		return c.get(k)
+	}
+	type result struct {
+		data []byte
+		ok   bool
+	}
+	done := make(chan result, 1)
+	go func() {
+		data, ok := c.get(k)
+		done <- result{data, ok}
+	}()
+	select {
+	case r := <-done:
+		return r.data, r.ok
+	case <-ctx.Done():
+		return nil, false
+	}
+}
+
+func (c *Cache) get(k Key) ([]byte, bool) {
+	read := c.read
+	if read == nil {
+		read = readEntry
+	}
+	raw, err := read(c.path(k))
 	if err != nil {
 		return nil, false
 	}
+	return decode(k, raw)
+}
+
+// readEntry reads the file at p if it is a regular file, not a symlink,
+// of at most the size of an entry. O_NONBLOCK makes opening a FIFO return
+// at once, for the check to refuse it.
+func readEntry(p string) ([]byte, error) {
+	f, err := os.OpenFile(p, os.O_RDONLY|syscall.O_NOFOLLOW|syscall.O_NONBLOCK, 0)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	if !fi.Mode().IsRegular() || fi.Size() < int64(header) || fi.Size() > int64(header+MaxSize) {
+		return nil, errors.New("not an entry")
+	}
+	raw := make([]byte, fi.Size())
+	if _, err := io.ReadFull(f, raw); err != nil {
+		return nil, err
+	}
+	return raw, nil
+}
+
+// decode checks an entry read for k and returns its data.
+func decode(k Key, raw []byte) ([]byte, bool) {
 	rest, ok := bytes.CutPrefix(raw, []byte(magic))
-	if !ok || len(rest) < 2*sha256.Size+1 {
+	if !ok || len(rest) < header-len(magic) {
 		return nil, false
 	}
-	sum, data := rest[:2*sha256.Size], rest[2*sha256.Size+1:]
-	want := sha256.Sum256(data)
-	if hex.EncodeToString(want[:]) != string(sum) {
+	key, sum, data := rest[:2*sha256.Size+1], rest[2*sha256.Size+1:2*(2*sha256.Size+1)], rest[2*(2*sha256.Size+1):]
+	if string(key) != hex.EncodeToString(k[:])+"\n" || string(sum) != checksum(k, data)+"\n" {
 		return nil, false
 	}
 	return data, true
 }
 
+// checksum is the hex SHA-256 of key and data: an entry carries it, so
+// that a swapped entry fails it as a corrupt one does.
+func checksum(k Key, data []byte) string {
+	h := sha256.New()
+	h.Write(k[:])
+	h.Write(data)
+	return hex.EncodeToString(h.Sum(nil))
+}
+
 // Put stores data under k. Concurrent writers of one key each rename a
-// complete file into place; readers see one of them whole.
+// complete file into place; readers see one of them whole. Data larger
+// than MaxSize is not stored.
 func (c *Cache) Put(k Key, data []byte) error {
+	if len(data) > MaxSize {
+		return fmt.Errorf("cache entry of %d bytes: larger than %d", len(data), MaxSize)
+	}
 	p := c.path(k)
 	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
 		return err
@@ -98,8 +185,7 @@ func (c *Cache) Put(k Key, data []byte) error {
 	if err != nil {
 		return err
 	}
-	sum := sha256.Sum256(data)
-	_, err = fmt.Fprintf(f, "%s%s\n", magic, hex.EncodeToString(sum[:]))
+	_, err = fmt.Fprintf(f, "%s%x\n%s\n", magic, k[:], checksum(k, data))
 	if err == nil {
 		_, err = f.Write(data)
 	}

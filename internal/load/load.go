@@ -6,10 +6,12 @@ package load
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
+	"syscall"
 
 	"cuelang.org/go/cue/ast"
 	"cuelang.org/go/cue/build"
@@ -121,8 +123,12 @@ func Load(root string, dirs []string, opts Options) (*Platform, error) {
 		}
 		args = append(args, "./"+filepath.ToSlash(r))
 	}
+	fsys, err := openModule(root)
+	if err != nil {
+		return nil, err
+	}
 	cfg := &cueload.Config{Dir: root, ModuleRoot: root, Registry: offline{}}
-	insts, err := instances(args, cfg)
+	insts, err := instances(fsys, args, cfg)
 	if err != nil {
 		return nil, err
 	}
@@ -135,9 +141,12 @@ func Load(root string, dirs []string, opts Options) (*Platform, error) {
 	}
 	if len(tags) > 0 {
 		cfg.Tags = tags
-		if insts, err = instances(args, cfg); err != nil {
+		if insts, err = instances(fsys, args, cfg); err != nil {
 			return nil, err
 		}
+	}
+	if err := confine(fsys, insts); err != nil {
+		return nil, err
 	}
 	withPlaceholders(insts, secrets)
 	var errs cueerrors.Error
@@ -149,7 +158,7 @@ func Load(root string, dirs []string, opts Options) (*Platform, error) {
 		if inst.PkgName != "clusters" {
 			for _, f := range inst.Files {
 				if filepath.Dir(f.Filename) == inst.Dir {
-					errs = cueerrors.Append(errs, cueerrors.Newf(packagePos(f.Filename),
+					errs = cueerrors.Append(errs, cueerrors.Newf(packagePos(fsys, f.Filename),
 						"package %s: directories under clusters/ hold package clusters", inst.PkgName))
 					break
 				}
@@ -167,13 +176,13 @@ func Load(root string, dirs []string, opts Options) (*Platform, error) {
 
 // instances runs cue/load and gathers the errors of every instance, each
 // reported once and with a position where one can be found.
-func instances(args []string, cfg *cueload.Config) ([]*build.Instance, error) {
+func instances(fsys *moduleFS, args []string, cfg *cueload.Config) ([]*build.Instance, error) {
 	insts := cueload.Instances(args, cfg)
 	var errs cueerrors.Error
 	reported := map[string]bool{}
 	for _, inst := range insts {
 		if inst.Err != nil {
-			errs = cueerrors.Append(errs, positioned(inst.Err, reported))
+			errs = cueerrors.Append(errs, positioned(fsys, inst.Err, reported))
 		}
 	}
 	if errs != nil {
@@ -200,18 +209,18 @@ func Selected(cfg Config) (*Platform, error) {
 // can, and reports each error once: an error in package bundles comes back
 // from every cluster directory that imports it, wrapped in "import
 // failed". seen holds the errors already reported.
-func positioned(err error, seen map[string]bool) cueerrors.Error {
+func positioned(fsys *moduleFS, err error, seen map[string]bool) cueerrors.Error {
 	var out cueerrors.Error
 	for _, e := range cueerrors.Errors(err) {
 		if format, _ := e.Msg(); format == "import failed" {
 			if inner := errors.Unwrap(e); inner != nil {
-				out = cueerrors.Append(out, positioned(inner, seen))
+				out = cueerrors.Append(out, positioned(fsys, inner, seen))
 				continue
 			}
 		}
 		var multi *cueload.MultiplePackageError
 		if errors.As(e, &multi) && len(multi.Files) > 1 {
-			e = multiplePackages(multi)
+			e = multiplePackages(fsys, multi)
 		}
 		key := fmt.Sprint(e.Position(), "\x00", e.Error())
 		if seen[key] {
@@ -223,11 +232,17 @@ func positioned(err error, seen map[string]bool) cueerrors.Error {
 	return out
 }
 
-// ModuleRoot walks up from dir to the directory holding cue.mod.
+// ModuleRoot walks up from dir to the directory holding cue.mod. A
+// cue.mod that is a symlink is found, for Scan to refuse; one that cannot
+// be looked at stops the search rather than find a module further up.
 func ModuleRoot(dir string) (string, error) {
 	for d := dir; ; d = filepath.Dir(d) {
-		if isDir(filepath.Join(d, "cue.mod")) {
+		fi, err := os.Lstat(filepath.Join(d, "cue.mod"))
+		switch {
+		case err == nil && (fi.IsDir() || fi.Mode().Type() == fs.ModeSymlink):
 			return d, nil
+		case err != nil && !errors.Is(err, fs.ErrNotExist) && !errors.Is(err, syscall.ENOTDIR):
+			return "", fmt.Errorf("looking for the CUE module from %s: %w", dir, err)
 		}
 		if filepath.Dir(d) == d {
 			return "", &UsageError{Msg: fmt.Sprintf("%s: not inside a CUE module (no cue.mod directory here or above); run platformc in a platform repo, or create one with platformc init", dir)}
@@ -277,11 +292,6 @@ func declared(inst *build.Instance) []Declared {
 	}
 	slices.SortFunc(out, func(a, b Declared) int { return strings.Compare(a.Name, b.Name) })
 	return out
-}
-
-func isDir(path string) bool {
-	fi, err := os.Stat(path)
-	return err == nil && fi.IsDir()
 }
 
 func rel(base, path string) string {

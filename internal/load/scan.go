@@ -3,15 +3,19 @@ package load
 import (
 	"bytes"
 	"crypto/sha256"
+	"errors"
 	"fmt"
+	"hash"
 	"io/fs"
 	"maps"
 	"os"
+	"path"
 	"path/filepath"
 	"slices"
 	"strings"
 
 	cueerrors "cuelang.org/go/cue/errors"
+	"cuelang.org/go/cue/inject/embed"
 	"cuelang.org/go/cue/parser"
 	"cuelang.org/go/cue/token"
 )
@@ -36,7 +40,8 @@ type Inputs struct {
 	// Root is the absolute module root.
 	Root string
 	// Shared hashes every .cue file of the module outside clusters/ (the
-	// schema, defaults, bundles, cue.mod): every cluster depends on them.
+	// schema, defaults, bundles, cue.mod) and the files they embed: every
+	// cluster depends on them.
 	Shared Hash
 	// Dirs are the selected directories under clusters/ that hold .cue
 	// files, sorted.
@@ -53,6 +58,9 @@ type Inputs struct {
 	// clusters/ or above it, recursively): a build may then write what
 	// depends on all clusters, and remove what no cluster produces.
 	Complete bool
+
+	// fsys is the module as Scan read it.
+	fsys *moduleFS
 }
 
 // DirInput is one selected cluster directory.
@@ -60,16 +68,22 @@ type DirInput struct {
 	// Dir is the absolute directory.
 	Dir string
 	// Hash covers the names and bytes of the .cue files in Dir and in each
-	// parent directory up to clusters/: the files cue/load unifies into
-	// the directory's instance.
+	// parent directory up to clusters/ (the files cue/load unifies into
+	// the directory's instance) and of the files they embed.
 	Hash Hash
 }
 
 // Scan finds the module root from cfg.Dir, resolves the patterns to the
-// cluster directories they select and hashes their inputs. A bad pattern
-// is a *UsageError. A module that lacks a platform's directories, or a
-// source file that is not UTF-8, is a cue/errors list with positions;
-// the Inputs returned with it carry the Root to report them against.
+// cluster directories they select and hashes their inputs: the .cue files
+// and the files their @embed attributes read. It reads the module as
+// cue/load will, through a view of it that refuses symlinks and special
+// files (see moduleFS), and refuses, naming it, anything under clusters/
+// it cannot or will not read: a cluster that cannot be read is never a
+// cluster that is not there. A bad pattern is a *UsageError. A module
+// that lacks a platform's directories, a file platformc refuses or a
+// source file that is not UTF-8 is a cue/errors list, with positions
+// where there are; the Inputs returned with it carry the Root to report
+// them against.
 func Scan(cfg Config) (*Inputs, error) {
 	dir := cfg.Dir
 	if dir == "" {
@@ -87,56 +101,55 @@ func Scan(cfg Config) (*Inputs, error) {
 	if err != nil {
 		return nil, err
 	}
-	in := &Inputs{Root: root}
-	if errs := checkLayout(root); errs != nil {
+	fsys, err := openModule(root)
+	if err != nil {
+		return nil, err
+	}
+	in := &Inputs{Root: root, fsys: fsys}
+	if errs := checkLayout(fsys); errs != nil {
 		return in, errs
 	}
 	patterns := cfg.Patterns
 	if len(patterns) == 0 {
 		patterns = []string{DefaultPattern}
 	}
-	h := &hasher{own: map[string]Hash{}, tags: map[string]bool{}, required: map[string]bool{}, tagPos: map[string]token.Pos{}}
+	s := &scanner{fsys: fsys, own: map[string]Hash{}, tags: map[string]bool{}, required: map[string]bool{}, tagPos: map[string]token.Pos{}, refusal: map[string]cueerrors.Error{}}
 	seen := map[string]bool{}
 	for _, pat := range patterns {
-		base, recursive, err := resolve(root, dir, pat)
+		base, recursive, err := resolve(fsys, dir, pat)
 		if err != nil {
-			return nil, err
+			if _, ok := err.(*UsageError); ok {
+				return nil, err
+			}
+			return in, err
 		}
-		if recursive && base == filepath.Join(root, ClustersDir) {
+		if recursive && base == ClustersDir {
 			in.Complete = true
 		}
-		dirs, err := cueDirs(base, recursive)
-		if err != nil {
-			return nil, err
-		}
-		for _, d := range dirs {
+		for _, d := range s.cueDirs(base, recursive) {
 			if seen[d] {
 				continue
 			}
 			seen[d] = true
-			hash, err := h.dir(root, d)
-			if err != nil {
-				return nil, err
-			}
-			in.Dirs = append(in.Dirs, DirInput{Dir: d, Hash: hash})
+			in.Dirs = append(in.Dirs, DirInput{Dir: fsys.abs(d), Hash: s.dir(d)})
 		}
 	}
 	slices.SortFunc(in.Dirs, func(a, b DirInput) int { return strings.Compare(a.Dir, b.Dir) })
-	if in.Shared, err = h.shared(root); err != nil {
-		return nil, err
-	}
-	in.Tags = slices.Sorted(maps.Keys(h.tags))
-	in.Required = slices.Sorted(maps.Keys(h.required))
-	in.TagPos = h.tagPos
-	if h.bad != nil {
-		return in, h.bad
+	in.Shared = s.shared()
+	in.Tags = slices.Sorted(maps.Keys(s.tags))
+	in.Required = slices.Sorted(maps.Keys(s.required))
+	in.TagPos = s.tagPos
+	if errs := s.errs(); errs != nil {
+		return in, errs
 	}
 	return in, nil
 }
 
-// resolve checks a pattern and returns the directory it names and whether
-// it selects the directories below it too.
-func resolve(root, dir, pat string) (string, bool, error) {
+// resolve checks a pattern and returns the directory it names, relative
+// to the module root, and whether it selects the directories below it
+// too.
+func resolve(fsys *moduleFS, dir, pat string) (string, bool, error) {
+	root := fsys.dir
 	clustersRoot := filepath.Join(root, ClustersDir)
 	base, recursive := strings.CutSuffix(filepath.ToSlash(pat), "/...")
 	if base == "..." {
@@ -157,154 +170,274 @@ func resolve(root, dir, pat string) (string, bool, error) {
 	if err != nil || r == ".." || strings.HasPrefix(r, ".."+string(filepath.Separator)) {
 		return "", false, &UsageError{Msg: fmt.Sprintf("pattern %q: not under %s; patterns select cluster directories, as in ./clusters/... or ./clusters/prod/edge-1", pat, rel(dir, clustersRoot))}
 	}
-	if !isDir(abs) {
+	name := path.Join(ClustersDir, filepath.ToSlash(r))
+	fi, err := fsys.Stat(name)
+	switch {
+	case errors.Is(err, fs.ErrNotExist) || (err == nil && !fi.IsDir()):
 		return "", false, &UsageError{Msg: fmt.Sprintf("pattern %q: no such directory %s", pat, rel(dir, abs))}
+	case err != nil:
+		return "", false, fsys.refusal(token.NoPos, "", err)
 	}
-	return abs, recursive, nil
+	return name, recursive, nil
 }
 
-// cueDirs lists base, and with recursive the directories below it, that
-// hold .cue files. As with cue and go, directories whose names start with
-// "." or "_" are skipped.
-func cueDirs(base string, recursive bool) ([]string, error) {
-	var dirs []string
-	err := filepath.WalkDir(base, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		if !d.IsDir() {
-			return nil
-		}
-		if p != base && (!recursive || strings.HasPrefix(d.Name(), ".") || strings.HasPrefix(d.Name(), "_")) {
-			return fs.SkipDir
-		}
-		entries, err := os.ReadDir(p)
-		if err != nil {
-			return err
-		}
-		if slices.ContainsFunc(entries, isCUEFile) {
-			dirs = append(dirs, p)
-		}
-		return nil
-	})
-	return dirs, err
-}
-
-func isCUEFile(e fs.DirEntry) bool {
-	return !e.IsDir() && strings.HasSuffix(e.Name(), ".cue") && !strings.HasPrefix(e.Name(), ".") && !strings.HasPrefix(e.Name(), "_")
-}
-
-// hasher hashes directories, remembering each directory's own files and
-// the tag names the files hold, and collects the files that are not UTF-8.
-type hasher struct {
+// scanner reads and hashes the module's inputs, remembering each
+// directory's own hash and the tag names the files hold, and collects
+// what it refuses and the files that are not UTF-8. Paths are relative to
+// the module root, slash-separated.
+type scanner struct {
+	fsys *moduleFS
 	own  map[string]Hash
 	tags map[string]bool
 	// required are the tags read by a field without a default.
 	required map[string]bool
 	tagPos   map[string]token.Pos
-	bad      cueerrors.Error
+	// refused holds the paths refused, in order, each reported once,
+	// where it is used if that is known (the @embed that reads it).
+	refused []string
+	refusal map[string]cueerrors.Error
+	bad     cueerrors.Error
 }
 
-// dir hashes d's files and those of its parents up to clusters/.
-func (h *hasher) dir(root, d string) (Hash, error) {
-	clustersRoot := filepath.Join(root, ClustersDir)
-	sum := sha256.New()
-	for p := d; ; p = filepath.Dir(p) {
-		own, ok := h.own[p]
-		if !ok {
-			var err error
-			if own, err = h.files(p); err != nil {
-				return Hash{}, err
+// refuse records an error reading the module, at pos if there is one.
+func (s *scanner) refuse(pos token.Pos, what string, err error) {
+	var pe *fs.PathError
+	if !errors.As(err, &pe) {
+		s.bad = cueerrors.Append(s.bad, s.fsys.refusal(pos, what, err))
+		return
+	}
+	if prev, ok := s.refusal[pe.Path]; ok && (prev.Position().IsValid() || !pos.IsValid()) {
+		return
+	} else if !ok {
+		s.refused = append(s.refused, pe.Path)
+	}
+	s.refusal[pe.Path] = s.fsys.refusal(pos, what, err)
+}
+
+// errs are the errors found.
+func (s *scanner) errs() cueerrors.Error {
+	errs := s.bad
+	for _, p := range s.refused {
+		errs = cueerrors.Append(errs, s.refusal[p])
+	}
+	return errs
+}
+
+// cueDirs lists base, and with recursive the directories below it, that
+// hold .cue files. As with cue and go, names that start with "." or "_"
+// are skipped. Every other entry must be a directory or a regular file:
+// a symlink, a FIFO or a device is refused, as is a directory that cannot
+// be read, rather than skipped, which would prune the clusters in it.
+func (s *scanner) cueDirs(base string, recursive bool) []string {
+	var dirs []string
+	var walk func(dir string)
+	walk = func(dir string) {
+		entries, err := s.fsys.ReadDir(dir)
+		if err != nil {
+			s.refuse(token.NoPos, "", err)
+			return
+		}
+		var subdirs []string
+		hasCUE := false
+		for _, e := range entries {
+			p := path.Join(dir, e.Name())
+			switch {
+			case ignored(e.Name()):
+			case e.IsDir():
+				subdirs = append(subdirs, p)
+			case e.Type().IsRegular():
+				hasCUE = hasCUE || strings.HasSuffix(e.Name(), ".cue")
+			default:
+				s.refuse(token.NoPos, "", &fs.PathError{Op: "read", Path: p, Err: kindError{e.Type()}})
 			}
-			h.own[p] = own
+		}
+		if hasCUE {
+			dirs = append(dirs, dir)
+		}
+		if recursive {
+			for _, d := range subdirs {
+				walk(d)
+			}
+		}
+	}
+	walk(base)
+	return dirs
+}
+
+// ignored says whether cue and go skip a file or directory of this name.
+func ignored(name string) bool {
+	return strings.HasPrefix(name, ".") || strings.HasPrefix(name, "_")
+}
+
+func isCUEFile(e fs.DirEntry) bool {
+	return !e.IsDir() && strings.HasSuffix(e.Name(), ".cue") && !ignored(e.Name())
+}
+
+// dir hashes d's inputs and those of its parents up to clusters/.
+func (s *scanner) dir(d string) Hash {
+	sum := sha256.New()
+	for p := d; ; p = path.Dir(p) {
+		own, ok := s.own[p]
+		if !ok {
+			own = s.files(p)
+			s.own[p] = own
 		}
 		sum.Write(own[:])
-		if p == clustersRoot || len(p) <= len(clustersRoot) {
+		if p == ClustersDir || !strings.Contains(p, "/") {
 			break
 		}
 	}
-	return Hash(sum.Sum(nil)), nil
+	return Hash(sum.Sum(nil))
 }
 
-// files hashes the names and bytes of the .cue files directly in dir.
-func (h *hasher) files(dir string) (Hash, error) {
-	entries, err := os.ReadDir(dir)
-	if err != nil {
-		return Hash{}, err
-	}
+// files hashes the names and bytes of the .cue files directly in dir and
+// of the files they embed.
+func (s *scanner) files(dir string) Hash {
 	sum := sha256.New()
+	entries, err := s.fsys.ReadDir(dir)
+	if err != nil {
+		s.refuse(token.NoPos, "", err)
+		return Hash{}
+	}
 	for _, e := range entries {
 		if !isCUEFile(e) {
 			continue
 		}
-		data, err := os.ReadFile(filepath.Join(dir, e.Name()))
-		if err != nil {
-			return Hash{}, err
-		}
-		h.bad = cueerrors.Append(h.bad, checkUTF8(filepath.Join(dir, e.Name()), data))
-		fmt.Fprintf(sum, "%s\x00%d\x00", e.Name(), len(data))
-		sum.Write(data)
-		h.addTags(filepath.Join(dir, e.Name()), data)
+		s.file(sum, path.Join(dir, e.Name()), e.Name())
 	}
-	return Hash(sum.Sum(nil)), nil
+	return Hash(sum.Sum(nil))
 }
 
-// shared hashes every .cue file of the module outside clusters/, with its
-// path: whatever a cluster imports is among them.
-func (h *hasher) shared(root string) (Hash, error) {
-	clustersRoot := filepath.Join(root, ClustersDir)
-	sum := sha256.New()
-	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
+// file hashes a .cue file, under the given name, and what it embeds.
+func (s *scanner) file(sum hash.Hash, p, name string) {
+	data, err := s.fsys.ReadFile(p)
+	if err != nil {
+		s.refuse(token.NoPos, "", err)
+		return
+	}
+	s.bad = cueerrors.Append(s.bad, checkUTF8(s.fsys.abs(p), data))
+	fmt.Fprintf(sum, "%s\x00%d\x00", name, len(data))
+	sum.Write(data)
+	s.addTags(s.fsys.abs(p), data)
+	if bytes.Contains(data, []byte("@extern")) {
+		s.embeds(sum, p, data)
+	}
+}
+
+// embeds hashes the files that the @embed attributes of the .cue file at
+// p read, found as cue/inject/embed finds them, through the same view of
+// the module: those that platformc refuses are errors at the attribute.
+// What cue/load or the evaluation reports itself (a syntax error, a bad
+// attribute, a file that does not exist, a glob without matches) only
+// changes the hash.
+func (s *scanner) embeds(sum hash.Hash, p string, data []byte) {
+	f, err := parser.ParseFile(s.fsys.abs(p), data, parser.ParseComments)
+	if err != nil {
+		return
+	}
+	embeds, _ := embed.EmbeddedPaths(p, f)
+	for _, e := range embeds {
+		names, err := e.FindAll(s.fsys)
+		var pe *fs.PathError
+		if err != nil && errors.As(err, &pe) && !errors.Is(err, fs.ErrNotExist) {
+			s.refuse(e.Attribute.Pos, "@embed: ", pe)
+			continue
 		}
-		if d.IsDir() {
-			name := d.Name()
-			if p == clustersRoot || (p != root && name != "cue.mod" && (strings.HasPrefix(name, ".") || strings.HasPrefix(name, "_"))) {
-				return fs.SkipDir
+		fmt.Fprintf(sum, "embed\x00%d\x00%t\x00", len(names), err == nil)
+		for _, name := range names {
+			if fi, err := s.fsys.Stat(name); err == nil && fi.IsDir() {
+				continue // cue skips the directories a glob matches
 			}
-			return nil
+			data, err := s.fsys.ReadFile(name)
+			if err != nil {
+				if !errors.Is(err, fs.ErrNotExist) {
+					s.refuse(e.Attribute.Pos, "@embed: ", err)
+				}
+				continue
+			}
+			fmt.Fprintf(sum, "%s\x00%d\x00", name, len(data))
+			sum.Write(data)
 		}
-		if !strings.HasSuffix(p, ".cue") {
-			return nil
-		}
-		data, err := os.ReadFile(p)
+	}
+}
+
+// platformDirs are the directories of the module in which every entry
+// must be a directory or a regular file, as under clusters/.
+var platformDirs = map[string]bool{"cue.mod": true, SchemaDir: true, PlatformDir: true, BundlesDir: true}
+
+// shared hashes every .cue file of the module outside clusters/, with its
+// path, and what it embeds: whatever a cluster imports is among them. In
+// cue.mod/, schema/, platform/ and bundles/ every entry must be a
+// directory or a regular file; elsewhere in the module, what is not read
+// is not refused (a symlinked directory is not followed, and a file that
+// cue/load reads through it is refused after loading), but a .cue file
+// must be a regular file.
+func (s *scanner) shared() Hash {
+	sum := sha256.New()
+	var walk func(dir string, strict bool)
+	walk = func(dir string, strict bool) {
+		entries, err := s.fsys.ReadDir(dir)
 		if err != nil {
-			return err
+			s.refuse(token.NoPos, "", err)
+			return
 		}
-		h.bad = cueerrors.Append(h.bad, checkUTF8(p, data))
-		r, _ := filepath.Rel(root, p)
-		fmt.Fprintf(sum, "%s\x00%d\x00", filepath.ToSlash(r), len(data))
-		sum.Write(data)
-		h.addTags(p, data)
-		return nil
-	})
-	return Hash(sum.Sum(nil)), err
+		for _, e := range entries {
+			name := e.Name()
+			p := path.Join(dir, name)
+			top := dir == "."
+			strict := strict || top && platformDirs[name]
+			switch {
+			case top && name == ClustersDir:
+			case e.IsDir():
+				if !ignored(name) || top && name == "cue.mod" {
+					walk(p, strict)
+				}
+			case e.Type().IsRegular():
+				if strings.HasSuffix(name, ".cue") {
+					s.file(sum, p, p)
+				}
+			case ignored(name):
+			case strict || strings.HasSuffix(name, ".cue"):
+				s.refuse(token.NoPos, "", &fs.PathError{Op: "read", Path: p, Err: kindError{e.Type()}})
+			}
+		}
+	}
+	walk(".", false)
+	return Hash(sum.Sum(nil))
 }
 
 // addTags records the tag names the file name holds, and which are read
 // by a field without a default: parsed, since only the syntax says so.
-func (h *hasher) addTags(name string, data []byte) {
+func (s *scanner) addTags(name string, data []byte) {
 	if !bytes.Contains(data, []byte("@tag(")) {
 		return
 	}
 	for _, tag := range tagNames(data) {
-		h.tags[tag] = true
+		s.tags[tag] = true
 	}
 	f, err := parser.ParseFile(name, data, parser.ParseComments)
 	if err != nil {
 		// cue/load reports it; meanwhile a placeholder may be needed.
 		for _, tag := range tagNames(data) {
-			h.required[tag] = true
+			s.required[tag] = true
 		}
 		return
 	}
 	for _, u := range tagUses(f) {
-		if p, ok := h.tagPos[u.name]; !ok || u.attr.Pos().Filename() < p.Filename() {
-			h.tagPos[u.name] = u.attr.Pos()
+		if p, ok := s.tagPos[u.name]; !ok || u.attr.Pos().Filename() < p.Filename() {
+			s.tagPos[u.name] = u.attr.Pos()
 		}
 		if !u.hasDefault {
-			h.required[u.name] = true
+			s.required[u.name] = true
 		}
 	}
+}
+
+// module is the module as Scan read it, or, for Inputs made elsewhere,
+// the module at Root.
+func (in *Inputs) module() (*moduleFS, error) {
+	if in.fsys != nil {
+		return in.fsys, nil
+	}
+	return openModule(in.Root)
 }

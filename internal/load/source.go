@@ -1,8 +1,9 @@
 package load
 
 import (
+	"errors"
 	"fmt"
-	"os"
+	"io/fs"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -27,19 +28,29 @@ const layout = "a platform module holds the defaults in platform/ (platform: sch
 
 // checkLayout reports, at cue.mod/module.cue, the directories a platform
 // module lacks: platform/ and bundles/ with .cue files, and clusters/.
-func checkLayout(root string) cueerrors.Error {
+// One that cannot be read, or is a symlink, is refused, naming it: it is
+// not missing.
+func checkLayout(fsys *moduleFS) cueerrors.Error {
+	var errs cueerrors.Error
+	if _, err := fsys.Stat("cue.mod"); err != nil {
+		errs = cueerrors.Append(errs, fsys.refusal(token.NoPos, "", err))
+	}
 	var missing, empty []string
 	for _, d := range []string{PlatformDir, BundlesDir, ClustersDir} {
-		entries, err := os.ReadDir(filepath.Join(root, d))
+		entries, err := fsys.ReadDir(d)
 		switch {
-		case err != nil:
+		case errors.Is(err, fs.ErrNotExist):
 			missing = append(missing, d+"/")
+		case err != nil:
+			errs = cueerrors.Append(errs, fsys.refusal(token.NoPos, "", err))
 		case d != ClustersDir && !slices.ContainsFunc(entries, isCUEFile):
 			empty = append(empty, d+"/")
 		}
 	}
-	pos := filePos(filepath.Join(root, "cue.mod", "module.cue"), 0)
-	var errs cueerrors.Error
+	if missing == nil && empty == nil {
+		return errs
+	}
+	pos := filePos(fsys, fsys.abs("cue.mod/module.cue"), 0)
 	if len(missing) > 0 {
 		errs = cueerrors.Append(errs, cueerrors.Newf(pos, "module has no %s directory; %s", orList(missing), layout))
 	}
@@ -78,8 +89,8 @@ func checkUTF8(name string, data []byte) cueerrors.Error {
 
 // filePos is the position of byte off of the named file, or no position
 // if it cannot be read.
-func filePos(name string, off int) token.Pos {
-	data, err := os.ReadFile(name)
+func filePos(fsys *moduleFS, name string, off int) token.Pos {
+	data, err := fsys.readAbs(name)
 	if err != nil {
 		return token.NoPos
 	}
@@ -93,24 +104,32 @@ func contentPos(name string, data []byte, off int) token.Pos {
 }
 
 // packagePos is the position of the package clause of a file.
-func packagePos(name string) token.Pos {
-	f, err := parser.ParseFile(name, nil, parser.PackageClauseOnly)
+func packagePos(fsys *moduleFS, name string) token.Pos {
+	data, err := fsys.readAbs(name)
 	if err != nil {
-		return filePos(name, 0)
+		return token.NoPos
+	}
+	f, err := parser.ParseFile(name, data, parser.PackageClauseOnly)
+	if err != nil {
+		return contentPos(name, data, 0)
 	}
 	for _, d := range f.Decls {
 		if p, ok := d.(*ast.Package); ok {
 			return p.Name.Pos()
 		}
 	}
-	return filePos(name, 0)
+	return contentPos(name, data, 0)
 }
 
 // multiplePackages gives cue/load's error for a directory holding two
 // packages a position: the package clause of the second file.
-func multiplePackages(e *cueload.MultiplePackageError) cueerrors.Error {
-	file := filepath.Join(e.Dir, e.Files[1])
-	return cueerrors.Newf(packagePos(file),
+func multiplePackages(fsys *moduleFS, e *cueload.MultiplePackageError) cueerrors.Error {
+	dir := e.Dir
+	if !filepath.IsAbs(dir) {
+		dir = fsys.abs(dir) // cue/load gives it relative to the module root
+	}
+	file := filepath.Join(dir, e.Files[1])
+	return cueerrors.Newf(packagePos(fsys, file),
 		"package %s, but %s in the same directory is package %s; the files of a directory are one package",
 		e.Packages[1], e.Files[0], e.Packages[0])
 }
@@ -204,9 +223,13 @@ func NoClusters(in *Inputs, patterns []string) cueerrors.Error {
 		dirs = append(dirs[:3], fmt.Sprintf("and %d more", len(dirs)-3))
 	}
 	pos := token.NoPos
-	if entries, err := os.ReadDir(in.Dirs[0].Dir); err == nil {
-		if i := slices.IndexFunc(entries, isCUEFile); i >= 0 {
-			pos = filePos(filepath.Join(in.Dirs[0].Dir, entries[i].Name()), 0)
+	if fsys, err := in.module(); err == nil {
+		if d, ok := fsys.rel(in.Dirs[0].Dir); ok {
+			if entries, err := fsys.ReadDir(d); err == nil {
+				if i := slices.IndexFunc(entries, isCUEFile); i >= 0 {
+					pos = filePos(fsys, filepath.Join(in.Dirs[0].Dir, entries[i].Name()), 0)
+				}
+			}
 		}
 	}
 	return cueerrors.Newf(pos, "%s selects no cluster: the files of %s declare none, they only set defaults; a cluster is declared as clusters: <name>: {...}",

@@ -1,6 +1,7 @@
 package pipeline
 
 import (
+	"context"
 	"encoding/binary"
 	"encoding/json"
 	"errors"
@@ -100,11 +101,11 @@ type store struct {
 	seal []byte
 }
 
-func (s store) get(k cache.Key) ([]byte, bool) {
+func (s store) get(ctx context.Context, k cache.Key) ([]byte, bool) {
 	if s.c == nil {
 		return nil, false
 	}
-	data, ok := s.c.Get(k)
+	data, ok := s.c.Get(ctx, k)
 	if !ok {
 		return nil, false
 	}
@@ -122,8 +123,8 @@ func (s store) put(k cache.Key, data []byte, err error) {
 }
 
 // platform returns the cached defaults and bundles, if any.
-func (s store) platform(k cache.Key) *model.Platform {
-	data, ok := s.get(k)
+func (s store) platform(ctx context.Context, k cache.Key) *model.Platform {
+	data, ok := s.get(ctx, k)
 	if !ok {
 		return nil
 	}
@@ -141,8 +142,8 @@ func (s store) putPlatform(k cache.Key, p *model.Platform) {
 }
 
 // dir returns the cached clusters and files of a directory, if any.
-func (s store) dir(k cache.Key) ([]*model.Cluster, []render.File, bool) {
-	data, ok := s.get(k)
+func (s store) dir(ctx context.Context, k cache.Key) ([]*model.Cluster, []render.File, bool) {
+	data, ok := s.get(ctx, k)
 	if !ok {
 		return nil, nil, false
 	}

@@ -202,7 +202,7 @@ func (b *build) run(ctx context.Context) error {
 		// loaded files.
 		b.store.c = nil
 	}
-	b.readCache()
+	b.readCache(ctx)
 	if len(b.missed) > 0 || b.p == nil {
 		if err := b.evaluate(ctx); err != nil {
 			return err
@@ -216,7 +216,7 @@ func (b *build) run(ctx context.Context) error {
 
 // readCache takes the platform and every directory it can from the cache;
 // the others are missed.
-func (b *build) readCache() {
+func (b *build) readCache(ctx context.Context) {
 	n := len(b.in.Dirs)
 	b.dirKeys = make([]cache.Key, n)
 	b.files = make([][]render.File, n)
@@ -226,7 +226,7 @@ func (b *build) readCache() {
 	}
 	hits := make([]bool, n)
 	if b.store.c != nil {
-		b.p = b.store.platform(b.keys.platform())
+		b.p = b.store.platform(ctx, b.keys.platform())
 	}
 	if b.p != nil {
 		// Entries are read in parallel: a warm build is mostly this.
@@ -236,7 +236,7 @@ func (b *build) readCache() {
 			wg.Go(func() {
 				slots <- struct{}{}
 				defer func() { <-slots }()
-				b.cached[i], b.files[i], hits[i] = b.store.dir(b.dirKeys[i])
+				b.cached[i], b.files[i], hits[i] = b.store.dir(ctx, b.dirKeys[i])
 			})
 		}
 		wg.Wait()
