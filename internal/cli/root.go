@@ -8,18 +8,19 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/signal"
 	"runtime/debug"
 	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/platformc/platformc/internal/diag"
+	"github.com/platformc/platformc/internal/interrupt"
 	"github.com/platformc/platformc/internal/load"
 	"github.com/platformc/platformc/internal/redact"
 )
 
-// Exit codes scripts can rely on.
+// Exit codes scripts can rely on. A run stopped by SIGINT, SIGTERM or
+// SIGHUP exits 128+signal (130, 143, 129).
 const (
 	ExitOK       = 0
 	ExitPlatform = 1 // the platform has errors (CUE, policy, conflicts), or writing failed
@@ -30,7 +31,7 @@ const (
 // Main runs platformc on the process's arguments and returns its exit code.
 func Main() int {
 	tuneGC()
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	ctx, stop := interrupt.Context(context.Background())
 	defer stop()
 	return Run(ctx, os.Args[1:], os.Stdout, os.Stderr)
 }
@@ -54,7 +55,14 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	cmd, err := root.ExecuteContextC(ctx)
-	return report(cmd, err, stderr)
+	code := report(cmd, err, stderr)
+	if sig, ok := interrupt.Signal(ctx); ok {
+		if code == ExitOK {
+			fmt.Fprintf(stderr, "platformc: interrupted (%s) after the command had finished\n", sig)
+		}
+		return interrupt.ExitCode(sig)
+	}
+	return code
 }
 
 func newRootCmd() *cobra.Command {
