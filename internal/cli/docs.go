@@ -36,11 +36,13 @@ that line are platformc's: stale ones are removed, files without it are
 never changed, and nothing is written unless the whole platform evaluates.
 Give docs a directory of its own, or one shared only with hand-written files.
 
+` + dirHelp + `
+
 ` + patternHelp + `
 
 Exit status: 0 written (or up to date with --check), 1 errors in the
 platform or writing failed, 2 wrong command line, 3 --check found DIR out
-of date.`,
+of date, 128+signal stopped by a signal.`,
 		Example: `  platformc docs -o docs                    # write ./docs
   platformc docs --check -o docs            # in CI: exit 3 if docs/ is out of date`,
 		ValidArgsFunction: completeDirs,
@@ -49,7 +51,7 @@ of date.`,
 			if err != nil {
 				return err
 			}
-			plan, err := writeDir(cmd, f.out, render.MarkdownHeader, render.Docs(p), f.check, true)
+			plan, err := writeDir(cmd, f.out, render.MarkdownHeader, render.Docs(p), f.check, true, f.timeout)
 			if err != nil || f.quiet {
 				return err
 			}

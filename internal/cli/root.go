@@ -16,11 +16,13 @@ import (
 	"github.com/platformc/platformc/internal/diag"
 	"github.com/platformc/platformc/internal/interrupt"
 	"github.com/platformc/platformc/internal/load"
+	"github.com/platformc/platformc/internal/output"
 	"github.com/platformc/platformc/internal/redact"
 )
 
 // Exit codes scripts can rely on. A run stopped by SIGINT, SIGTERM or
-// SIGHUP exits 128+signal (130, 143, 129).
+// SIGHUP exits 128+signal (130, 143, 129) once it has undone what it was
+// writing.
 const (
 	ExitOK       = 0
 	ExitPlatform = 1 // the platform has errors (CUE, policy, conflicts), or writing failed
@@ -157,7 +159,12 @@ func report(cmd *cobra.Command, err error, stderr io.Writer) int {
 		printUsageError(cmd, err, stderr)
 		return ExitUsage
 	case errors.Is(err, context.Canceled):
-		fmt.Fprintln(stderr, "platformc: interrupted; nothing was written")
+		// Interrupted while writing, the error says what was undone.
+		msg := "interrupted; nothing was written"
+		if errors.As(err, new(*output.InterruptedError)) {
+			msg = err.Error()
+		}
+		fmt.Fprintf(stderr, "platformc: %s\n", msg)
 		return ExitPlatform
 	default:
 		// Errors cobra finds while parsing (unknown command, bad
