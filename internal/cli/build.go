@@ -72,6 +72,9 @@ or writing failed, 2 wrong command line, 3 --check found DIR out of date,
 
 func runBuild(cmd *cobra.Command, patterns []string, f *buildFlags) error {
 	start := time.Now()
+	if err := checkOut(f.out); err != nil {
+		return err
+	}
 	c, err := compile(cmd, patterns, &f.commonFlags)
 	if err != nil {
 		return err

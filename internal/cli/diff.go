@@ -36,6 +36,9 @@ the platform, 2 wrong command line, 3 with --exit-code when DIR differs,
   platformc diff --exit-code -o ../values      # and fail (3) if anything would change`,
 		ValidArgsFunction: completeDirs,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := checkOut(f.out); err != nil {
+				return err
+			}
 			c, err := compile(cmd, args, &f.commonFlags)
 			if err != nil {
 				return err

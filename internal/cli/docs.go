@@ -47,6 +47,9 @@ of date, 128+signal stopped by a signal.`,
   platformc docs --check -o docs            # in CI: exit 3 if docs/ is out of date`,
 		ValidArgsFunction: completeDirs,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := checkOut(f.out); err != nil {
+				return err
+			}
 			p, err := evaluatePatterns(cmd, args, &f.commonFlags)
 			if err != nil {
 				return err

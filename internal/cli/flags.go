@@ -34,7 +34,9 @@ func (f *commonFlags) register(cmd *cobra.Command) {
 
 // dirHelp documents what the commands that read or write an output
 // directory share.
-const dirHelp = `platformc keeps a lock in DIR/.platformc/, which tells git to ignore it, and,
+const dirHelp = `DIR may not be the platform module, a parent of it, / or anything inside a
+.git directory, symlinks resolved (exit 2, before anything is evaluated).
+platformc keeps a lock in DIR/.platformc/, which tells git to ignore it, and,
 while it moves files, a journal: a second run on DIR waits for the first (at
 most --timeout), and what a run killed midway (SIGKILL, a power loss) had
 moved is rolled back by the next build, docs, --check or diff on DIR, which

@@ -35,7 +35,8 @@ configuration that runs platformc vet, and a README. The result passes
 platformc vet and platformc build as it is.
 
 Init writes only new files: if any of them exists, it writes nothing. Like
-build, it writes through a journal in DIR/.platformc/ (which git ignores).
+build, it writes through a journal in DIR/.platformc/ (which git ignores) and
+refuses a DIR inside a .git directory.
 
 With --upgrade-schema, init rewrites only the schema files of the platform
 DIR is in, with the schema this platformc carries (schema ` + schema.Version + `), and lists
@@ -74,6 +75,9 @@ func initPlatform(cmd *cobra.Command, dir string, f *initFlags) error {
 	}
 	if err := scaffold.CheckModule(f.module); err != nil {
 		return usageErr(fmt.Errorf("--module: %w", err))
+	}
+	if err := outDirError(dir, output.CheckDir(dir, ""), "create the platform in a directory of its own"); err != nil {
+		return err
 	}
 	files, err := scaffold.Files(f.module)
 	if err != nil {

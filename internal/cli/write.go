@@ -4,10 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/platformc/platformc/internal/load"
 	"github.com/platformc/platformc/internal/output"
 	"github.com/platformc/platformc/internal/render"
 )
@@ -71,4 +73,33 @@ func openDir(cmd *cobra.Command, dir string, readOnly bool, timeout time.Duratio
 	}
 	cancel()
 	return nil, nil, err
+}
+
+// checkOut refuses, before anything is evaluated, an output directory
+// where generated files would do harm (see output.CheckDir): the root
+// directory, the platform module or a parent of it, anything in .git.
+func checkOut(dir string) error {
+	root := ""
+	if wd, err := os.Getwd(); err == nil {
+		root, _ = load.ModuleRoot(wd) // outside a module, loading says so
+	}
+	name := "-o " + dir
+	if dir == "" {
+		name = `-o ""`
+	}
+	return outDirError(name, output.CheckDir(dir, root), "the generated files go into a directory of their own, such as -o out or a checkout of the values repo")
+}
+
+// outDirError makes CheckDir's refusal of what a command was given as
+// name a usage error that says what to do instead.
+func outDirError(name string, err error, advice string) error {
+	var derr *output.DirError
+	switch {
+	case err == nil:
+		return nil
+	case errors.As(err, &derr):
+		return usageErr(fmt.Errorf("%s: %s; %s", name, derr.Reason, advice))
+	default:
+		return usageErr(fmt.Errorf("%s: %w", name, err))
+	}
 }

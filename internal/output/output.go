@@ -5,7 +5,8 @@
 // through a journal that the next Open rolls back from if the process
 // dies midway. Files without the generated header are never modified or
 // deleted, and stale generated files are removed. Create writes new
-// files only, for a new platform.
+// files only, for a new platform. CheckDir refuses output directories
+// where generated files would do harm.
 package output
 
 import (
