@@ -42,6 +42,8 @@ platform. Files in DIR without that line are never changed; generated files
 that are no longer produced are removed. Nothing is written unless the whole
 platform evaluates: on an error DIR stays as it was.
 
+` + dirHelp + `
+
 A partial build (a pattern below ./clusters/...) writes only the selected
 clusters' own files (values, registration, TKC) and removes nothing: the
 ApplicationSets and the pruning of stale files need every cluster.
@@ -53,7 +55,8 @@ to bypass, platformc clean --cache to empty it).
 ` + patternHelp + `
 
 Exit status: 0 built (or up to date with --check), 1 errors in the platform
-or writing failed, 2 wrong command line, 3 --check found DIR out of date.`,
+or writing failed, 2 wrong command line, 3 --check found DIR out of date,
+128+signal stopped by a signal.`,
 		Example: `  platformc build                                # all clusters into ./out
   platformc build ./clusters/prod/... -o ../values # production clusters into a values repo checkout
   platformc build --check -o ../values             # list what is out of date, write nothing`,
@@ -70,12 +73,15 @@ or writing failed, 2 wrong command line, 3 --check found DIR out of date.`,
 
 func runBuild(cmd *cobra.Command, patterns []string, f *buildFlags) error {
 	start := time.Now()
+	if err := checkOut(f.out); err != nil {
+		return err
+	}
 	c, err := compile(cmd, &f.commonFlags, pipeline.Options{Patterns: patterns})
 	if err != nil {
 		return err
 	}
 	files, prune := c.Output()
-	plan, err := writeDir(cmd, f.out, render.Header, files, f.check, prune)
+	plan, err := writeDir(cmd, f.out, render.Header, files, f.check, prune, f.timeout)
 	if err != nil || f.quiet {
 		return err
 	}

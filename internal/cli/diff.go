@@ -5,7 +5,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/platformc/platformc/internal/output"
 	"github.com/platformc/platformc/internal/pipeline"
 	"github.com/platformc/platformc/internal/redact"
 	"github.com/platformc/platformc/internal/render"
@@ -24,23 +23,35 @@ func newDiffCmd() *cobra.Command {
 		Short: "Show, as a unified diff, what build would change in DIR",
 		Long: `Diff evaluates the selected clusters as build does and prints on stdout a
 unified diff of what build would change in DIR: files added (against
-/dev/null), updated, and removed (to /dev/null). It writes nothing. Secret
-values read from the environment are redacted.
+/dev/null), updated, and removed (to /dev/null). It writes nothing, but rolls
+back first what a run killed while writing DIR had moved. Secret values read
+from the environment are redacted.
+
+` + dirHelp + `
 
 ` + patternHelp + `
 
 Exit status: 0 (with --exit-code: 0 only when DIR is up to date), 1 errors in
-the platform, 2 wrong command line, 3 with --exit-code when DIR differs.`,
+the platform, 2 wrong command line, 3 with --exit-code when DIR differs,
+128+signal stopped by a signal.`,
 		Example: `  platformc diff -o ../values                  # review what CI would commit
   platformc diff --exit-code -o ../values      # and fail (3) if anything would change`,
 		ValidArgsFunction: completeDirs,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := checkOut(f.out); err != nil {
+				return err
+			}
 			c, err := compile(cmd, &f.commonFlags, pipeline.Options{Patterns: args})
 			if err != nil {
 				return err
 			}
 			files, prune := c.Output()
-			plan, err := output.MakePlan(f.out, render.Header, files, prune)
+			d, done, err := openDir(cmd, f.out, true, f.timeout)
+			if err != nil {
+				return err
+			}
+			defer done()
+			plan, err := d.Plan(render.Header, files, prune)
 			if err != nil {
 				return &exitError{code: ExitPlatform, msg: err.Error()}
 			}
@@ -51,7 +62,7 @@ the platform, 2 wrong command line, 3 with --exit-code when DIR differs.`,
 			if !f.quiet {
 				fmt.Fprintf(cmd.ErrOrStderr(), "diff %s: %d to add, %d to update, %d to remove, %d unchanged\n", f.out, add, update, remove, plan.Unchanged)
 			}
-			if f.exitCode && len(plan.Ops) > 0 {
+			if f.exitCode && !plan.Empty() {
 				return &exitError{code: ExitDrift}
 			}
 			return nil

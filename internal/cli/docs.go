@@ -37,15 +37,20 @@ that line are platformc's: stale ones are removed, files without it are
 never changed, and nothing is written unless the whole platform evaluates.
 Give docs a directory of its own, or one shared only with hand-written files.
 
+` + dirHelp + `
+
 ` + patternHelp + `
 
 Exit status: 0 written (or up to date with --check), 1 errors in the
 platform or writing failed, 2 wrong command line, 3 --check found DIR out
-of date.`,
+of date, 128+signal stopped by a signal.`,
 		Example: `  platformc docs -o docs                    # write ./docs
   platformc docs --check -o docs            # in CI: exit 3 if docs/ is out of date`,
 		ValidArgsFunction: completeDirs,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := checkOut(f.out); err != nil {
+				return err
+			}
 			c, err := compile(cmd, &f.commonFlags, pipeline.Options{Patterns: args, Placeholders: true})
 			if err != nil {
 				return err
@@ -57,7 +62,7 @@ of date.`,
 					return &exitError{code: ExitPlatform, msg: fmt.Sprintf("secret %s would be written into %s: secrets may reach only apps' values files; nothing was written", name, page.Path)}
 				}
 			}
-			plan, err := writeDir(cmd, f.out, render.MarkdownHeader, pages, f.check, true)
+			plan, err := writeDir(cmd, f.out, render.MarkdownHeader, pages, f.check, true, f.timeout)
 			if err != nil || f.quiet {
 				return err
 			}

@@ -29,8 +29,19 @@ func (f *commonFlags) register(cmd *cobra.Command) {
 	cmd.Flags().BoolVarP(&f.quiet, "quiet", "q", false, "print no progress or summary on stderr")
 	cmd.Flags().BoolVar(&f.noCache, "no-cache", false, "evaluate every cluster, neither reading nor writing the build cache")
 	cmd.Flags().StringVar(&f.cacheDir, "cache-dir", "", "build cache directory (default: $PLATFORMC_CACHE, else platformc/ in the user cache directory)")
-	cmd.Flags().DurationVar(&f.timeout, "timeout", DefaultTimeout, "give up, writing nothing, if evaluating takes longer than this (0: no limit)")
+	cmd.Flags().DurationVar(&f.timeout, "timeout", DefaultTimeout, "give up, writing nothing, if evaluating, or waiting for another run writing the same directory, takes longer than this (0: no limit)")
 }
+
+// dirHelp documents what the commands that read or write an output
+// directory share.
+const dirHelp = `DIR may not be the platform module, a parent of it, / or anything inside a
+.git directory, symlinks resolved (exit 2, before anything is evaluated).
+platformc keeps a lock in DIR/.platformc/, which tells git to ignore it, and,
+while it moves files, a journal: a second run on DIR waits for the first (at
+most --timeout), and what a run killed midway (SIGKILL, a power loss) had
+moved is rolled back by the next build, docs, --check or diff on DIR, which
+says so. SIGINT, SIGTERM and SIGHUP roll back what was moved before exiting
+with status 128+signal (130, 143, 129).`
 
 // patternArgs documents the patterns every such command takes.
 const patternHelp = `PATTERN selects cluster directories as go and cue patterns do: ./clusters/...

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"path/filepath"
@@ -33,7 +34,9 @@ wiring with one sample cluster per environment (clusters/), a pre-commit
 configuration that runs platformc vet, and a README. The result passes
 platformc vet and platformc build as it is.
 
-Init writes only new files: if any of them exists, it writes nothing.
+Init writes only new files: if any of them exists, it writes nothing. Like
+build, it writes through a journal in DIR/.platformc/ (which git ignores) and
+refuses a DIR inside a .git directory.
 
 With --upgrade-schema, init rewrites only the schema files of the platform
 DIR is in, with the schema this platformc carries (schema ` + schema.Version + `), and lists
@@ -42,7 +45,7 @@ what it changed on stdout. The schema files are platformc's (they start with
 left alone, and one in the way is an error.
 
 Exit status: 0 written, 1 a file is in the way (nothing was written),
-2 wrong command line.`,
+2 wrong command line, 128+signal stopped by a signal.`,
 		Example: `  platformc init platform --module corp.example/platform   # a new platform in ./platform
   platformc init --upgrade-schema                           # after installing a newer platformc`,
 		Args: cobra.MaximumNArgs(1),
@@ -73,11 +76,19 @@ func initPlatform(cmd *cobra.Command, dir string, f *initFlags) error {
 	if err := scaffold.CheckModule(f.module); err != nil {
 		return usageErr(fmt.Errorf("--module: %w", err))
 	}
+	if err := outDirError(dir, output.CheckDir(dir, ""), "create the platform in a directory of its own"); err != nil {
+		return err
+	}
 	files, err := scaffold.Files(f.module)
 	if err != nil {
 		return &exitError{code: ExitPlatform, msg: err.Error()}
 	}
-	if err := output.Create(dir, files); err != nil {
+	stderr := cmd.ErrOrStderr()
+	notify := func(msg string) { fmt.Fprintf(stderr, "platformc: %s\n", msg) }
+	if err := output.Create(cmd.Context(), dir, files, output.Options{Notify: notify}); err != nil {
+		if errors.Is(err, context.Canceled) {
+			return err
+		}
 		return &exitError{code: ExitPlatform, msg: err.Error()}
 	}
 	if !f.quiet {
@@ -103,8 +114,12 @@ func upgradeSchema(cmd *cobra.Command, dir string, quiet bool) error {
 		rel, _ := filepath.Rel(load.SchemaDir, filepath.FromSlash(files[i].Path))
 		files[i].Path = filepath.ToSlash(rel)
 	}
-	schemaDir := filepath.Join(root, load.SchemaDir)
-	plan, err := output.MakePlan(schemaDir, render.CUEHeader, files, true)
+	d, done, err := openDir(cmd, filepath.Join(root, load.SchemaDir), false, 0)
+	if err != nil {
+		return err
+	}
+	defer done()
+	plan, err := d.Plan(render.CUEHeader, files, true)
 	var cerr *output.ConflictError
 	if errors.As(err, &cerr) {
 		var names []string
@@ -121,8 +136,11 @@ func upgradeSchema(cmd *cobra.Command, dir string, quiet bool) error {
 	for _, op := range plan.Ops {
 		fmt.Fprintf(cmd.OutOrStdout(), "%s %s/%s\n", op.Change, load.SchemaDir, op.Path)
 	}
-	if err := output.Apply(plan); err != nil {
-		return &exitError{code: ExitPlatform, msg: err.Error() + "; nothing was changed"}
+	if err := d.Apply(cmd.Context(), plan); err != nil {
+		if errors.Is(err, context.Canceled) {
+			return err
+		}
+		return &exitError{code: ExitPlatform, msg: err.Error()}
 	}
 	if quiet {
 		return nil

@@ -8,17 +8,20 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/signal"
 	"runtime/debug"
 
 	"github.com/spf13/cobra"
 
 	"github.com/platformc/platformc/internal/diag"
+	"github.com/platformc/platformc/internal/interrupt"
 	"github.com/platformc/platformc/internal/load"
+	"github.com/platformc/platformc/internal/output"
 	"github.com/platformc/platformc/internal/redact"
 )
 
-// Exit codes scripts can rely on.
+// Exit codes scripts can rely on. A run stopped by SIGINT, SIGTERM or
+// SIGHUP exits 128+signal (130, 143, 129) once it has undone what it was
+// writing.
 const (
 	ExitOK       = 0
 	ExitPlatform = 1 // the platform has errors (CUE, policy, conflicts), or writing failed
@@ -29,7 +32,7 @@ const (
 // Main runs platformc on the process's arguments and returns its exit code.
 func Main() int {
 	tuneGC()
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	ctx, stop := interrupt.Context(context.Background())
 	defer stop()
 	return Run(ctx, os.Args[1:], os.Stdout, os.Stderr)
 }
@@ -51,7 +54,9 @@ func tuneGC() {
 func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	r := redact.New(nil)
 	s := &session{redactor: r, stdout: redact.NewWriter(stdout, r)}
-	errw := redact.NewWriter(stderr, r)
+	// Messages are shown line by line (a wait for a lock, progress);
+	// the secrets are learnt before the first message that could hold one.
+	errw := redact.NewLineWriter(stderr, r)
 	root := newRootCmd()
 	root.SetArgs(args)
 	root.SetOut(s.stdout)
@@ -61,6 +66,12 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	// Data first, then what is said about it.
 	if err := s.stdout.Flush(); err != nil && code == ExitOK {
 		code = ExitPlatform
+	}
+	if sig, ok := interrupt.Signal(ctx); ok {
+		if code == ExitOK {
+			fmt.Fprintf(errw, "platformc: interrupted (%s) after the command had finished\n", sig)
+		}
+		code = interrupt.ExitCode(sig)
 	}
 	_ = errw.Flush()
 	return code
@@ -160,7 +171,12 @@ func report(cmd *cobra.Command, err error, stderr io.Writer) int {
 		printUsageError(cmd, err, stderr)
 		return ExitUsage
 	case errors.Is(err, context.Canceled):
-		fmt.Fprintln(stderr, "platformc: interrupted; nothing was written")
+		// Interrupted while writing, the error says what was undone.
+		msg := "interrupted; nothing was written"
+		if errors.As(err, new(*output.InterruptedError)) {
+			msg = err.Error()
+		}
+		fmt.Fprintf(stderr, "platformc: %s\n", msg)
 		return ExitPlatform
 	default:
 		// Errors cobra finds while parsing (unknown command, bad

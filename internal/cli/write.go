@@ -1,10 +1,15 @@
 package cli
 
 import (
+	"context"
+	"errors"
 	"fmt"
+	"os"
+	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/platformc/platformc/internal/load"
 	"github.com/platformc/platformc/internal/output"
 	"github.com/platformc/platformc/internal/render"
 )
@@ -13,23 +18,88 @@ import (
 // (their header): all or nothing, through output; with prune, generated
 // files no longer produced are removed. With check it changes nothing: it
 // lists what would change on stdout and, if anything would, fails with
-// exit code 3.
-func writeDir(cmd *cobra.Command, dir, header string, files []render.File, check, prune bool) (*output.Plan, error) {
-	plan, err := output.MakePlan(dir, header, files, prune)
+// exit code 3. Either way it first waits, up to timeout, for another run
+// writing dir, and rolls back an apply that was interrupted there.
+func writeDir(cmd *cobra.Command, dir, header string, files []render.File, check, prune bool, timeout time.Duration) (*output.Plan, error) {
+	d, done, err := openDir(cmd, dir, check, timeout)
+	if err != nil {
+		return nil, err
+	}
+	defer done()
+	plan, err := d.Plan(header, files, prune)
 	if err != nil {
 		return nil, &exitError{code: ExitPlatform, msg: err.Error()}
 	}
 	if check {
 		fmt.Fprint(cmd.OutOrStdout(), plan.Listing())
-		if len(plan.Ops) > 0 {
+		if !plan.Empty() {
 			add, update, remove := plan.Counts()
 			return nil, &exitError{code: ExitDrift, msg: fmt.Sprintf("%s is out of date: %d to add, %d to update, %d to remove; run %s -o %s",
 				dir, add, update, remove, cmd.CommandPath(), dir)}
 		}
 		return plan, nil
 	}
-	if err := output.Apply(plan); err != nil {
-		return nil, &exitError{code: ExitPlatform, msg: err.Error() + "; nothing was changed"}
+	if err := d.Apply(cmd.Context(), plan); err != nil {
+		if errors.Is(err, context.Canceled) {
+			return nil, err
+		}
+		return nil, &exitError{code: ExitPlatform, msg: err.Error()}
 	}
 	return plan, nil
+}
+
+// openDir opens dir through output.Open, to read only or to write: it
+// waits for another run writing dir (saying so) up to timeout (0: no
+// limit), and reports on stderr what it had to put right.
+func openDir(cmd *cobra.Command, dir string, readOnly bool, timeout time.Duration) (*output.Dir, func(), error) {
+	ctx, cancel := cmd.Context(), context.CancelFunc(func() {})
+	if timeout > 0 {
+		ctx, cancel = context.WithTimeout(ctx, timeout)
+	}
+	stderr := cmd.ErrOrStderr()
+	d, err := output.Open(ctx, dir, output.Options{
+		ReadOnly: readOnly,
+		Notify:   func(msg string) { fmt.Fprintf(stderr, "platformc: %s\n", msg) },
+	})
+	var busy *output.BusyError
+	switch {
+	case err == nil:
+		return d, func() { d.Close(); cancel() }, nil
+	case errors.As(err, &busy):
+		err = &exitError{code: ExitPlatform, msg: fmt.Sprintf("%s after --timeout %s; nothing was written (raise --timeout, or set it to 0 to wait as long as it takes)", err, timeout)}
+	case errors.Is(err, context.Canceled):
+	default:
+		err = &exitError{code: ExitPlatform, msg: err.Error()}
+	}
+	cancel()
+	return nil, nil, err
+}
+
+// checkOut refuses, before anything is evaluated, an output directory
+// where generated files would do harm (see output.CheckDir): the root
+// directory, the platform module or a parent of it, anything in .git.
+func checkOut(dir string) error {
+	root := ""
+	if wd, err := os.Getwd(); err == nil {
+		root, _ = load.ModuleRoot(wd) // outside a module, loading says so
+	}
+	name := "-o " + dir
+	if dir == "" {
+		name = `-o ""`
+	}
+	return outDirError(name, output.CheckDir(dir, root), "the generated files go into a directory of their own, such as -o out or a checkout of the values repo")
+}
+
+// outDirError makes CheckDir's refusal of what a command was given as
+// name a usage error that says what to do instead.
+func outDirError(name string, err error, advice string) error {
+	var derr *output.DirError
+	switch {
+	case err == nil:
+		return nil
+	case errors.As(err, &derr):
+		return usageErr(fmt.Errorf("%s: %s; %s", name, derr.Reason, advice))
+	default:
+		return usageErr(fmt.Errorf("%s: %w", name, err))
+	}
 }

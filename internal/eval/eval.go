@@ -74,7 +74,8 @@ func Platform(ctx context.Context, lp *load.Platform, opts Options) (*model.Plat
 // Defaults checks the schema's version, evaluates the platform defaults
 // and the bundles' metadata, a platform without clusters yet, and runs the
 // checks that need all of them (CheckDefaults). It is cheap, for commands
-// that need only names. If ctx ends first it returns a *TimeoutError.
+// that need only names. If ctx's deadline passes first it returns a
+// *TimeoutError; if ctx is cancelled (a signal), context.Canceled.
 func Defaults(ctx context.Context, lp *load.Platform) (*model.Platform, error) {
 	type result struct {
 		p    *model.Platform
@@ -84,8 +85,11 @@ func Defaults(ctx context.Context, lp *load.Platform) (*model.Platform, error) {
 		p, errs := defaults(lp)
 		return result{p, errs}
 	})
-	if err != nil {
+	if errors.Is(err, context.DeadlineExceeded) {
 		return nil, &TimeoutError{Pending: cueerrors.Newf(token.NoPos, "the platform defaults (platform/) and bundles (bundles/) did not finish evaluating before the deadline"), err: err}
+	}
+	if err != nil {
+		return nil, err
 	}
 	if r.errs != nil {
 		return nil, r.errs
@@ -408,6 +412,10 @@ func (e *TimeoutError) Unwrap() error { return e.err }
 // await runs f on its own goroutine and returns its result, or ctx's error
 // if ctx ends first. CUE cannot be interrupted: f is then left running.
 func await[T any](ctx context.Context, f func() T) (T, error) {
+	if err := ctx.Err(); err != nil {
+		var zero T
+		return zero, err // ended already: start nothing
+	}
 	ch := make(chan T, 1)
 	go func() { ch <- f() }()
 	select {

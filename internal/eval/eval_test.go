@@ -2,6 +2,7 @@ package eval
 
 import (
 	"context"
+	"errors"
 	"testing"
 
 	"github.com/platformc/platformc/internal/load"
@@ -34,6 +35,28 @@ func TestProgress(t *testing.T) {
 	for i, c := range calls {
 		if c[1] != len(p.Clusters) || c[0] != i+1 {
 			t.Errorf("call %d: %d/%d, want %d/%d", i, c[0], c[1], i+1, len(p.Clusters))
+		}
+	}
+}
+
+// TestCancelledIsNotATimeout: evaluation stopped by a cancelled context
+// (SIGINT, SIGTERM, SIGHUP) returns context.Canceled, which the command
+// reports as an interruption, not as a --timeout that passed.
+func TestCancelledIsNotATimeout(t *testing.T) {
+	lp, err := load.Selected(load.Config{Dir: "../.."})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	for name, run := range map[string]func() error{
+		"Defaults": func() error { _, err := Defaults(ctx, lp); return err },
+		"Platform": func() error { _, err := Platform(ctx, lp, Options{}); return err },
+	} {
+		err := run()
+		var terr *TimeoutError
+		if !errors.Is(err, context.Canceled) || errors.As(err, &terr) {
+			t.Errorf("%s with a cancelled context: %v (%T); want context.Canceled", name, err, err)
 		}
 	}
 }

@@ -1,150 +1,266 @@
 package output
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
+	"path"
 	"path/filepath"
 	"slices"
-	"strconv"
-	"syscall"
+	"sync"
 )
 
-// Apply carries out the plan all or nothing: every new file is staged in a
-// directory inside the target first; then the changes are moved into place,
-// each replaced or removed file backed up in the stage so that a failure
-// puts everything back. A second run on the same directory waits for no
-// one: it fails at once, naming the lock.
-func Apply(plan *Plan) error {
-	return apply(plan, os.Rename)
+// InterruptedError says that ctx ended while Apply moved files, and that
+// what it had moved was put back: the directory is as it was.
+type InterruptedError struct {
+	Dir    string
+	Undone int // files put back
+	Err    error
 }
 
-// apply is Apply with the rename it moves files with, so that a test can
-// make it fail midway.
-func apply(plan *Plan, rename func(from, to string) error) (err error) {
+func (e *InterruptedError) Error() string {
+	if e.Undone == 0 {
+		return fmt.Sprintf("%s: interrupted before anything was moved; nothing was changed", e.Dir)
+	}
+	return fmt.Sprintf("%s: interrupted while writing; put back the %d file%s already moved, nothing was changed", e.Dir, e.Undone, plural(e.Undone))
+}
+
+func (e *InterruptedError) Unwrap() error { return e.Err }
+
+// Apply carries out plan, which d made, all or nothing, through a
+// journal:
+//
+//  1. every new file is written into a stage directory in .platformc/
+//     and flushed to disk;
+//  2. the journal records every move about to happen, and is flushed;
+//  3. each replaced or removed file is moved into the stage, each new
+//     one into place; directories left empty by removals are removed;
+//  4. the directories are flushed, and the journal removed: the commit;
+//  5. the stage, holding the old files, is removed.
+//
+// If a move fails, or ctx ends before the last move, what was moved is
+// put back and Apply returns an error (an *InterruptedError if ctx
+// ended); the directory is as it was. If the process dies before the
+// commit, the next Open rolls back from the journal; after it, the new
+// tree is complete and only the stage is left, which the next Open removes.
+func (d *Dir) Apply(ctx context.Context, plan *Plan) error {
+	if plan.owner != d || d.opts.ReadOnly || d.lock == nil {
+		return fmt.Errorf("internal error: a plan is applied through the locked, writable Dir that made it")
+	}
 	if len(plan.Ops) == 0 {
 		return nil
 	}
-	if err := os.MkdirAll(plan.Dir, 0o755); err != nil {
-		return fmt.Errorf("create output directory: %w", err)
+	if err := d.fault("stage"); err != nil {
+		return fmt.Errorf("stage output: %w; nothing was changed", err)
 	}
-	unlock, err := lock(plan.Dir)
+	stage, err := os.MkdirTemp(d.meta(), stagePrefix)
 	if err != nil {
-		return err
+		return fmt.Errorf("stage output: %w; nothing was changed", err)
 	}
-	defer unlock()
-
-	stage, err := os.MkdirTemp(plan.Dir, ".platformc-stage-")
-	if err != nil {
-		return fmt.Errorf("stage output: %w", err)
-	}
-	defer os.RemoveAll(stage)
-	staged := func(i int, kind string) string { return filepath.Join(stage, kind+strconv.Itoa(i)) }
-	for i, op := range plan.Ops {
+	j := &journal{Version: journalVersion, Header: plan.header, Stage: filepath.Base(stage), Ops: make([]journalOp, len(plan.Ops))}
+	err = parallel(len(plan.Ops), func(i int) error {
+		op := plan.Ops[i]
+		j.Ops[i] = journalOp{Path: op.Path, Old: op.Old != nil}
 		if op.New == nil {
-			continue
+			return nil
 		}
-		if err := os.WriteFile(staged(i, "new"), op.New, 0o644); err != nil {
+		j.Ops[i].New = sum(op.New)
+		if err := writeSynced(staged(stage, i, "new"), op.New); err != nil {
 			return fmt.Errorf("stage %s: %w", op.Path, err)
 		}
+		return nil
+	})
+	if err == nil {
+		err = syncDir(stage)
+	}
+	if err == nil {
+		j.Dirs, err = d.missingDirs(plan)
+	}
+	if err == nil && ctx.Err() != nil {
+		err = &InterruptedError{Dir: d.path, Err: ctx.Err()}
+	}
+	if err == nil {
+		err = d.fault("journal")
+	}
+	if err == nil {
+		err = d.writeJournal(j)
+	}
+	if err != nil {
+		_ = os.RemoveAll(stage)
+		if errors.As(err, new(*InterruptedError)) {
+			return err
+		}
+		return fmt.Errorf("%w; nothing was changed", err)
+	}
+	if err := d.move(ctx, plan, stage); err != nil {
+		return d.undo(j, err)
 	}
 
-	var created []string // directories made, to remove on failure
-	var done []int       // ops moved into place, to undo on failure
-	defer func() {
-		if err == nil {
-			return
-		}
-		for _, i := range slices.Backward(done) {
-			op, target := plan.Ops[i], filepath.Join(plan.Dir, filepath.FromSlash(plan.Ops[i].Path))
-			if op.New != nil {
-				_ = os.Remove(target)
-			}
-			if op.Old != nil {
-				_ = os.Rename(staged(i, "old"), target)
-			}
-		}
-		for _, d := range slices.Backward(created) {
-			_ = os.Remove(d)
-		}
-	}()
-	for i, op := range plan.Ops {
-		target := filepath.Join(plan.Dir, filepath.FromSlash(op.Path))
-		if op.Old != nil {
-			if err := rename(target, staged(i, "old")); err != nil {
-				return fmt.Errorf("replace %s: %w", op.Path, err)
-			}
-		}
-		done = append(done, i)
-		if op.New == nil {
-			continue
-		}
-		made, err := mkdirAll(filepath.Dir(target))
-		created = append(created, made...)
-		if err != nil {
-			return fmt.Errorf("write %s: %w", op.Path, err)
-		}
-		if err := rename(staged(i, "new"), target); err != nil {
-			return fmt.Errorf("write %s: %w", op.Path, err)
-		}
+	touched := map[string]bool{stage: true, d.path: true}
+	for _, op := range plan.Ops {
+		touched[filepath.Dir(filepath.Join(d.path, filepath.FromSlash(op.Path)))] = true
+	}
+	for _, p := range j.Dirs {
+		touched[filepath.Dir(filepath.Join(d.path, filepath.FromSlash(p)))] = true
+	}
+	if err := d.fault("prune"); err != nil {
+		return d.undo(j, err)
 	}
 	for _, op := range plan.Ops {
 		if op.Change == Remove {
-			removeEmptyParents(plan.Dir, filepath.Dir(filepath.Join(plan.Dir, filepath.FromSlash(op.Path))))
+			removeEmptyParents(d.path, filepath.Dir(filepath.Join(d.path, filepath.FromSlash(op.Path))), touched)
+		}
+	}
+	err = syncDirs(touched)
+	if err == nil {
+		err = d.fault("commit")
+	}
+	if err != nil {
+		return d.undo(j, fmt.Errorf("flush %s: %w", d.path, err))
+	}
+	if err := os.Remove(filepath.Join(d.meta(), journalName)); err != nil {
+		return d.undo(j, fmt.Errorf("commit: %w", err))
+	}
+	if err := syncDir(d.meta()); err != nil {
+		return fmt.Errorf("%s is written, but making that durable failed (%v): after a power loss, the next platformc run may roll it back", d.path, err)
+	}
+	_ = d.fault("clean")
+	_ = os.RemoveAll(stage) // if it stays, the next Open removes it
+	return nil
+}
+
+// undo rolls back the apply j records after err, and says how it ended.
+func (d *Dir) undo(j *journal, err error) error {
+	n, rerr := d.rollback(j)
+	if rerr != nil {
+		return fmt.Errorf("%w; putting back what was moved failed too (%v): %s records what to undo, and the next platformc run on %s will", err, rerr, filepath.Join(d.meta(), journalName), d.path)
+	}
+	var ierr *InterruptedError
+	if errors.As(err, &ierr) {
+		ierr.Undone = n
+		return ierr
+	}
+	return fmt.Errorf("%w; nothing was changed", err)
+}
+
+// move makes the moves of the plan, checking ctx before each file.
+func (d *Dir) move(ctx context.Context, plan *Plan, stage string) error {
+	for i, op := range plan.Ops {
+		if err := ctx.Err(); err != nil {
+			return &InterruptedError{Dir: d.path, Err: err}
+		}
+		target := filepath.Join(d.path, filepath.FromSlash(op.Path))
+		if op.Old != nil {
+			err := d.fault("move-old " + op.Path)
+			if err == nil {
+				err = os.Rename(target, staged(stage, i, "old"))
+			}
+			if err != nil {
+				return fmt.Errorf("replace %s: %w", op.Path, err)
+			}
+		}
+		if op.New == nil {
+			continue
+		}
+		if err := os.MkdirAll(filepath.Dir(target), 0o755); err != nil {
+			return fmt.Errorf("write %s: %w", op.Path, err)
+		}
+		err := d.fault("move-new " + op.Path)
+		if err == nil {
+			err = os.Rename(staged(stage, i, "new"), target)
+		}
+		if err != nil {
+			return fmt.Errorf("write %s: %w", op.Path, err)
 		}
 	}
 	return nil
 }
 
-// mkdirAll is os.MkdirAll that reports the directories it made, top first.
-func mkdirAll(dir string) ([]string, error) {
-	var missing []string
-	for d := dir; ; d = filepath.Dir(d) {
-		fi, err := os.Lstat(d)
-		if err == nil {
-			if !fi.IsDir() {
-				return nil, fmt.Errorf("%s is not a directory", d)
+// missingDirs lists, parents first, the directories the plan's new files
+// need that do not exist: those the apply creates.
+func (d *Dir) missingDirs(plan *Plan) ([]string, error) {
+	missing := map[string]bool{}
+	for _, op := range plan.Ops {
+		if op.New == nil {
+			continue
+		}
+		for p := path.Dir(op.Path); p != "." && !missing[p]; p = path.Dir(p) {
+			fi, err := os.Lstat(filepath.Join(d.path, filepath.FromSlash(p)))
+			if err == nil {
+				if !fi.IsDir() {
+					return nil, fmt.Errorf("write %s: %s is not a directory", op.Path, p)
+				}
+				break
 			}
-			break
+			if !errors.Is(err, fs.ErrNotExist) {
+				return nil, err
+			}
+			missing[p] = true
 		}
-		if !errors.Is(err, os.ErrNotExist) {
-			return nil, err
-		}
-		missing = append(missing, d)
 	}
-	var made []string
-	for _, d := range slices.Backward(missing) {
-		if err := os.Mkdir(d, 0o755); err != nil {
-			return made, err
-		}
-		made = append(made, d)
+	dirs := make([]string, 0, len(missing))
+	for p := range missing {
+		dirs = append(dirs, p)
 	}
-	return made, nil
+	slices.Sort(dirs) // a parent sorts before what it holds
+	return dirs, nil
+}
+
+// writeSynced writes a new file and flushes it to disk.
+func writeSynced(name string, data []byte) error {
+	f, err := os.OpenFile(name, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o644)
+	if err != nil {
+		return err
+	}
+	_, err = f.Write(data)
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	return err
 }
 
 // removeEmptyParents removes dir and its parents up to root while they are
-// empty: a removed cluster leaves no empty folders behind.
-func removeEmptyParents(root, dir string) {
+// empty: a removed cluster leaves no empty folders behind. It notes the
+// directories whose entries changed in touched.
+func removeEmptyParents(root, dir string, touched map[string]bool) {
 	for d := dir; d != root && len(d) > len(root); d = filepath.Dir(d) {
 		if os.Remove(d) != nil {
 			return
 		}
+		delete(touched, d)
+		touched[filepath.Dir(d)] = true
 	}
 }
 
-// lock takes an exclusive lock on dir, so that two runs never interleave.
-func lock(dir string) (func(), error) {
-	name := filepath.Join(dir, lockName)
-	f, err := os.OpenFile(name, os.O_CREATE|os.O_RDWR, 0o644)
-	if err != nil {
-		return nil, fmt.Errorf("lock output directory: %w", err)
+// parallel calls f(0) … f(n-1) from a few goroutines: flushing many
+// small files one after the other waits on the disk.
+func parallel(n int, f func(i int) error) error {
+	var (
+		wg   sync.WaitGroup
+		mu   sync.Mutex
+		errs []error
+		next = make(chan int)
+	)
+	for range min(n, 16) {
+		wg.Go(func() {
+			for i := range next {
+				if err := f(i); err != nil {
+					mu.Lock()
+					errs = append(errs, err)
+					mu.Unlock()
+				}
+			}
+		})
 	}
-	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
-		f.Close()
-		return nil, fmt.Errorf("%s: another platformc run is writing this directory (locked %s); wait for it to finish", dir, lockName)
+	for i := range n {
+		next <- i
 	}
-	return func() {
-		_ = os.Remove(name)
-		_ = f.Close()
-	}, nil
+	close(next)
+	wg.Wait()
+	return errors.Join(errs...)
 }

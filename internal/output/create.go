@@ -1,6 +1,7 @@
 package output
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -33,8 +34,14 @@ func (e *ExistsError) Error() string {
 // Create writes files into dir, which need not exist, all or nothing and
 // replacing nothing: if a file exists at one of their paths, or a
 // non-directory where one of their directories goes, nothing is written.
-func Create(dir string, files []render.File) error {
-	plan := &Plan{Dir: dir}
+// It opens dir as Open does, with opts, and applies through the journal.
+func Create(ctx context.Context, dir string, files []render.File, opts Options) error {
+	d, err := Open(ctx, dir, opts)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	plan := &Plan{Dir: dir, owner: d} // no header: init's files are the user's
 	var exist []string
 	for _, f := range files {
 		if err := CheckPath(f.Path); err != nil {
@@ -55,7 +62,7 @@ func Create(dir string, files []render.File) error {
 		return &ExistsError{Dir: dir, Paths: slices.Compact(exist)}
 	}
 	slices.SortFunc(plan.Ops, func(a, b Op) int { return strings.Compare(a.Path, b.Path) })
-	return Apply(plan)
+	return d.Apply(ctx, plan)
 }
 
 // occupied returns p if something exists at p in dir, or the parent of p

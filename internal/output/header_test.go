@@ -1,6 +1,7 @@
 package output
 
 import (
+	"context"
 	"errors"
 	"os"
 	"path/filepath"
@@ -34,7 +35,7 @@ func TestMakePlanOwnsItsHeader(t *testing.T) {
 		"notes.yaml":  "hand: written\n",
 		"other/y.cue": render.CUEHeader + "package y\n",
 	})
-	plan, err := MakePlan(dir, render.Header, []render.File{
+	plan, err := planOnly(t, dir, render.Header, []render.File{
 		{Path: "same.yaml", Data: []byte(render.Header + "b: 2\n")},
 		{Path: "new/c.yaml", Data: []byte(render.Header + "c: 3\n")},
 	}, true)
@@ -60,8 +61,8 @@ func TestMakePlanRefuses(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if _, err := MakePlan(dir, render.MarkdownHeader, []render.File{tt.file}, true); err == nil {
-				t.Errorf("MakePlan wrote %s; want an error", tt.file.Path)
+			if _, err := planOnly(t, dir, render.MarkdownHeader, []render.File{tt.file}, true); err == nil {
+				t.Errorf("Plan accepted %s; want an error", tt.file.Path)
 			}
 		})
 	}
@@ -70,7 +71,7 @@ func TestMakePlanRefuses(t *testing.T) {
 func TestCreate(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "new")
 	files := []render.File{{Path: "a/b.cue", Data: []byte("b")}, {Path: ".hidden", Data: []byte("h")}}
-	if err := Create(dir, files); err != nil {
+	if err := Create(context.Background(), dir, files, Options{}); err != nil {
 		t.Fatal(err)
 	}
 	for _, f := range files {
@@ -84,9 +85,10 @@ func TestCreate(t *testing.T) {
 	for _, e := range entries {
 		names = append(names, e.Name())
 	}
-	if !slices.Equal(names, []string{".hidden", "a"}) {
-		t.Errorf("dir holds %v; want only the files (no lock or stage left)", names)
+	if !slices.Equal(names, []string{".hidden", metaDir, "a"}) {
+		t.Errorf("dir holds %v; want only the files and .platformc/", names)
 	}
+	checkClean(t, dir)
 }
 
 // TestCreateReplacesNothing: one path taken, by a file or by a file where a
@@ -94,11 +96,11 @@ func TestCreate(t *testing.T) {
 func TestCreateReplacesNothing(t *testing.T) {
 	dir := t.TempDir()
 	write(t, dir, map[string]string{"README.md": "mine\n", "clusters": "a file\n"})
-	err := Create(dir, []render.File{
+	err := Create(context.Background(), dir, []render.File{
 		{Path: "README.md", Data: []byte("theirs\n")},
 		{Path: "clusters/dev/env.cue", Data: []byte("x")},
 		{Path: "platform/platform.cue", Data: []byte("x")},
-	})
+	}, Options{})
 	var eerr *ExistsError
 	if !errors.As(err, &eerr) || !slices.Equal(eerr.Paths, []string{"README.md", "clusters"}) {
 		t.Fatalf("Create: %v; want README.md and clusters to exist", err)

@@ -1,9 +1,12 @@
 // Package output is the only package that touches the output directory.
-// It compares the generated files with what the directory holds (Plan),
-// then applies the difference all or nothing (Apply): new content is
-// staged beside the target first, files without the generated header are
-// never modified or deleted, and stale generated files are removed. Create
-// writes new files only, for a new platform.
+// Open locks the directory and rolls back an apply that was interrupted;
+// under that lock, Dir.Plan compares the generated files with what the
+// directory holds, and Dir.Apply applies the difference all or nothing,
+// through a journal that the next Open rolls back from if the process
+// dies midway. Files without the generated header are never modified or
+// deleted, and stale generated files are removed. Create writes new
+// files only, for a new platform. CheckDir refuses output directories
+// where generated files would do harm.
 package output
 
 import (
@@ -52,6 +55,13 @@ type Plan struct {
 	Dir       string
 	Ops       []Op // sorted by path
 	Unchanged int
+	// Leftovers are what an interrupted older platformc left at the top
+	// of the directory (.platformc.lock, .platformc-stage-*/), found by a
+	// read-only Dir; a writable one removes them when it opens.
+	Leftovers []string
+
+	header string
+	owner  *Dir
 }
 
 // ConflictError lists the files platformc would have to overwrite but did
@@ -71,17 +81,33 @@ func (e *ConflictError) Error() string {
 	return strings.TrimSuffix(b.String(), "\n")
 }
 
-// lockName is the file that keeps two runs from writing one directory.
-const lockName = ".platformc.lock"
+// Plan compares, under d's lock, files, which all start with header,
+// with the directory: see makePlan.
+func (d *Dir) Plan(header string, files []render.File, prune bool) (*Plan, error) {
+	for {
+		plan, err := makePlan(d.path, header, files, prune)
+		if err != nil {
+			return nil, err
+		}
+		again, err := d.settle()
+		if err != nil {
+			return nil, err
+		}
+		if !again {
+			plan.header, plan.owner, plan.Leftovers = header, d, slices.Clone(d.legacy)
+			return plan, nil
+		}
+	}
+}
 
-// MakePlan compares files, which all start with header, with dir. dir need
+// makePlan compares files, which all start with header, with dir. dir need
 // not exist. The files of dir that start with header are platformc's: they
 // are updated, or, with prune, removed when files no longer has them; all
 // others are left alone. A partial build does not prune: it does not know
 // what the rest of the platform produces. A generated path that is unsafe,
 // given twice or also needed as a directory, or that would overwrite a file
 // platformc did not write, is an error and nothing is planned.
-func MakePlan(dir, header string, files []render.File, prune bool) (*Plan, error) {
+func makePlan(dir, header string, files []render.File, prune bool) (*Plan, error) {
 	paths := make(map[string]bool, len(files))
 	for _, f := range files {
 		if err := CheckPath(f.Path); err != nil {
@@ -140,14 +166,14 @@ func MakePlan(dir, header string, files []render.File, prune bool) (*Plan, error
 }
 
 // CheckPath refuses a generated path that could leave the output
-// directory or reach into .git: it must be relative, clean, slash
-// separated and made of plain names.
+// directory, reach into .git or into platformc's own .platformc*: it must
+// be relative, clean, slash separated and made of plain names.
 func CheckPath(p string) error {
 	if p == "" || path.IsAbs(p) || path.Clean(p) != p || strings.Contains(p, "\\") {
 		return fmt.Errorf("generated path %q is not a clean relative path", p)
 	}
 	for _, elem := range strings.Split(p, "/") {
-		if elem == "." || elem == ".." || elem == ".git" || elem == lockName || strings.HasPrefix(elem, ".platformc-") {
+		if elem == "." || elem == ".." || elem == ".git" || reserved(elem) {
 			return fmt.Errorf("generated path %q has a reserved element %q", p, elem)
 		}
 	}
@@ -160,7 +186,8 @@ type file struct {
 	generated bool
 }
 
-// scan reads the regular files below dir, .git excluded, without following
+// scan reads the regular files below dir, .git and platformc's
+// bookkeeping (.platformc*) excluded, without following
 // symlinks; those starting with header are generated. Symlinks and other
 // non-regular files are recorded as not generated, so that nothing is
 // written through or over them. Directories are read by several
@@ -197,11 +224,11 @@ func scan(dir, header string) (map[string]file, error) {
 		for _, e := range entries {
 			p := path.Join(rel, e.Name())
 			switch {
+			case reserved(e.Name()):
 			case e.IsDir():
-				if e.Name() != ".git" && !strings.HasPrefix(e.Name(), ".platformc-") {
+				if e.Name() != ".git" {
 					subdirs = append(subdirs, p)
 				}
-			case p == lockName:
 			case !e.Type().IsRegular():
 				found[p] = file{}
 			default:
@@ -242,8 +269,12 @@ func blockedBy[V any](p string, existing map[string]V) string {
 	return ""
 }
 
-// Counts summarises a plan.
+// Empty reports whether the plan changes nothing.
+func (p *Plan) Empty() bool { return len(p.Ops) == 0 && len(p.Leftovers) == 0 }
+
+// Counts summarises a plan; leftovers count as removals.
 func (p *Plan) Counts() (add, update, remove int) {
+	remove = len(p.Leftovers)
 	for _, op := range p.Ops {
 		switch op.Change {
 		case Add:
@@ -257,9 +288,13 @@ func (p *Plan) Counts() (add, update, remove int) {
 	return
 }
 
-// Listing is the plan as lines "add PATH", sorted by path.
+// Listing is the plan as lines "add PATH", sorted by path, after the
+// leftovers as "remove NAME".
 func (p *Plan) Listing() string {
 	var s strings.Builder
+	for _, l := range p.Leftovers {
+		fmt.Fprintf(&s, "%s %s\n", Remove, l)
+	}
 	for _, op := range p.Ops {
 		fmt.Fprintf(&s, "%s %s\n", op.Change, op.Path)
 	}
@@ -271,6 +306,9 @@ func (p *Plan) Listing() string {
 // to each file's content first (secrets).
 func (p *Plan) Diff(redact func(path string, data []byte) []byte) []byte {
 	var b bytes.Buffer
+	for _, l := range p.Leftovers {
+		fmt.Fprintf(&b, "only in %s: %s, left by an interrupted older platformc; build removes it\n", p.Dir, l)
+	}
 	for _, op := range p.Ops {
 		old, new := op.Old, op.New
 		if redact != nil {

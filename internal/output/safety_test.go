@@ -1,6 +1,7 @@
 package output
 
 import (
+	"context"
 	"errors"
 	"io/fs"
 	"os"
@@ -85,7 +86,7 @@ func TestSymlinksAreNeverFollowed(t *testing.T) {
 	}
 	before, beforeOutside := lsTree(t, dir), lsTree(t, outside)
 
-	_, err := MakePlan(dir, render.Header, []render.File{
+	_, err := planOnly(t, dir, render.Header, []render.File{
 		gen("cluster/a/core/x/values.yaml", "new\n"),
 		gen("cluster/b/core/x/values.yaml", "new\n"),
 		gen("argocd/dev/applicationsets/x.yaml", "new\n"),
@@ -107,14 +108,14 @@ func TestSymlinksAreNeverFollowed(t *testing.T) {
 
 	// Without the files in the way, the build goes ahead: the symlinks it
 	// does not need, the stale-looking one included, are left as they are.
-	plan, err := MakePlan(dir, render.Header, []render.File{gen("cluster/a/core/x/values.yaml", "new\n")}, true)
+	d, plan, err := openPlan(t, dir, render.Header, []render.File{gen("cluster/a/core/x/values.yaml", "new\n")}, true)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if got := plan.Listing(); got != "update cluster/a/core/x/values.yaml\n" {
 		t.Errorf("listing %q: only the generated file changes", got)
 	}
-	if err := Apply(plan); err != nil {
+	if err := d.Apply(context.Background(), plan); err != nil {
 		t.Fatal(err)
 	}
 	after := lsTree(t, dir)
@@ -139,14 +140,14 @@ func TestModes(t *testing.T) {
 	if err := os.Chmod(filepath.Join(dir, "cluster/a/core/x/values.yaml"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	plan, err := MakePlan(dir, render.Header, []render.File{
+	d, plan, err := openPlan(t, dir, render.Header, []render.File{
 		gen("cluster/a/core/x/values.yaml", "new\n"),
 		gen("cluster/b/core/x/values.yaml", "added\n"),
 	}, true)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := Apply(plan); err != nil {
+	if err := d.Apply(context.Background(), plan); err != nil {
 		t.Fatal(err)
 	}
 	for p, want := range map[string]fs.FileMode{
@@ -155,6 +156,9 @@ func TestModes(t *testing.T) {
 		"cluster/b":                    fs.ModeDir | 0o755,
 		"cluster/b/core":               fs.ModeDir | 0o755,
 		"cluster/b/core/x":             fs.ModeDir | 0o755,
+		".platformc":                   fs.ModeDir | 0o755,
+		".platformc/lock":              0o644,
+		".platformc/.gitignore":        0o644,
 	} {
 		fi, err := os.Lstat(filepath.Join(dir, filepath.FromSlash(p)))
 		if err != nil {
@@ -179,7 +183,7 @@ func TestMakePlanRefusesInconsistentPaths(t *testing.T) {
 		for _, p := range tc.paths {
 			files = append(files, gen(p, "x\n"))
 		}
-		if _, err := MakePlan(t.TempDir(), render.Header, files, true); err == nil || err.Error() != tc.want {
+		if _, err := planOnly(t, t.TempDir(), render.Header, files, true); err == nil || err.Error() != tc.want {
 			t.Errorf("%v: err = %v, want %q", tc.paths, err, tc.want)
 		}
 	}
@@ -234,12 +238,18 @@ func FuzzApply(f *testing.F) {
 				files = append(files, render.File{Path: p, Data: []byte(render.Header + "new " + p + "\n")})
 			}
 		}
-		plan, err := MakePlan(dir, render.Header, files, prune)
-		if err == nil {
-			err = Apply(plan)
+		d, err := Open(context.Background(), dir, Options{})
+		if err != nil {
+			t.Fatal(err)
 		}
+		plan, err := d.Plan(render.Header, files, prune)
+		if err == nil {
+			err = d.Apply(context.Background(), plan)
+		}
+		d.Close()
 
-		afterRoot, after := lsTree(t, root), lsTree(t, dir)
+		afterRoot, after := lsTree(t, root), userTree(lsTree(t, dir))
+		checkClean(t, dir)
 		for p, e := range beforeRoot {
 			if !strings.HasPrefix(p, "out/") && p != "out" && afterRoot[p] != e {
 				t.Fatalf("outside the output directory, %s changed", p)

@@ -1,6 +1,7 @@
 package redact
 
 import (
+	"bytes"
 	"io"
 	"sync"
 )
@@ -16,6 +17,7 @@ type Writer struct {
 	r      *Redactor
 	buf    []byte
 	reveal bool
+	lines  bool
 }
 
 // NewWriter returns a Writer that writes to w what r leaves of it.
@@ -23,11 +25,27 @@ func NewWriter(w io.Writer, r *Redactor) *Writer {
 	return &Writer{w: w, r: r}
 }
 
-// Write holds p until the next Flush.
+// NewLineWriter is NewWriter for messages: each complete line is written
+// as soon as it is, for what must show at once (a wait for a lock). A
+// secret split over lines is still hidden: each of its lines is one of
+// its forms.
+func NewLineWriter(w io.Writer, r *Redactor) *Writer {
+	return &Writer{w: w, r: r, lines: true}
+}
+
+// Write holds p until the next Flush, or, for a line writer, until its
+// line is complete.
 func (w *Writer) Write(p []byte) (int, error) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	w.buf = append(w.buf, p...)
+	if w.lines {
+		if i := bytes.LastIndexByte(w.buf, '\n'); i >= 0 {
+			if err := w.flush(i + 1); err != nil {
+				return 0, err
+			}
+		}
+	}
 	return len(p), nil
 }
 
@@ -35,15 +53,20 @@ func (w *Writer) Write(p []byte) (int, error) {
 func (w *Writer) Flush() error {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	if len(w.buf) == 0 {
+	return w.flush(len(w.buf))
+}
+
+// flush writes the first n bytes held.
+func (w *Writer) flush(n int) error {
+	if n == 0 {
 		return nil
 	}
-	out := w.buf
+	out := w.buf[:n]
 	if !w.reveal {
 		out = w.r.Bytes(out)
 	}
-	w.buf = w.buf[:0]
 	_, err := w.w.Write(out)
+	w.buf = append(w.buf[:0], w.buf[n:]...)
 	return err
 }
 
