@@ -8,6 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/platformc/platformc/internal/memlimit"
 	"github.com/platformc/platformc/internal/view"
 )
 
@@ -18,6 +19,7 @@ type commonFlags struct {
 	noCache  bool
 	cacheDir string
 	timeout  time.Duration
+	memory   memoryFlag
 }
 
 // DefaultTimeout bounds an evaluation unless --timeout says otherwise:
@@ -29,6 +31,7 @@ func (f *commonFlags) register(cmd *cobra.Command) {
 	cmd.Flags().BoolVarP(&f.quiet, "quiet", "q", false, "print no progress or summary on stderr")
 	cmd.Flags().BoolVar(&f.noCache, "no-cache", false, "evaluate every cluster, neither reading nor writing the build cache")
 	cmd.Flags().StringVar(&f.cacheDir, "cache-dir", "", "build cache directory (default: $PLATFORMC_CACHE, else platformc/ in the user cache directory)")
+	cmd.Flags().Var(&f.memory, "max-memory", "stop, writing nothing, if evaluating takes more memory than this, such as 6GiB (default: three quarters of the machine's or container's memory; 0: no limit)")
 	cmd.Flags().DurationVar(&f.timeout, "timeout", DefaultTimeout, "give up, writing nothing, if evaluating, or waiting for another run writing the same directory, takes longer than this (0: no limit)")
 }
 
@@ -83,4 +86,34 @@ func formats() []string {
 func formatNames() string {
 	names := formats()
 	return strings.Join(names[:len(names)-1], ", ") + " or " + names[len(names)-1]
+}
+
+// memoryFlag is --max-memory: a size, unset for memlimit.Default.
+type memoryFlag struct {
+	set   bool
+	limit uint64
+}
+
+func (m *memoryFlag) String() string {
+	if !m.set {
+		return ""
+	}
+	return memlimit.Size(m.limit)
+}
+func (m *memoryFlag) Type() string { return "size" }
+func (m *memoryFlag) Set(s string) error {
+	n, err := memlimit.Parse(s)
+	if err != nil {
+		return err
+	}
+	m.set, m.limit = true, n
+	return nil
+}
+
+// bytes is the limit: the flag's, else the default.
+func (m *memoryFlag) bytes() uint64 {
+	if m.set {
+		return m.limit
+	}
+	return memlimit.Default()
 }

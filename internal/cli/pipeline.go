@@ -14,6 +14,7 @@ import (
 	"github.com/platformc/platformc/internal/diag"
 	"github.com/platformc/platformc/internal/eval"
 	"github.com/platformc/platformc/internal/load"
+	"github.com/platformc/platformc/internal/memlimit"
 	"github.com/platformc/platformc/internal/pipeline"
 	"github.com/platformc/platformc/internal/redact"
 )
@@ -31,6 +32,8 @@ func compile(cmd *cobra.Command, f *commonFlags, opts pipeline.Options) (*pipeli
 		return nil, err
 	}
 	defer cancel()
+	ctx, unwatch := memlimit.Watch(ctx, f.memory.bytes())
+	defer unwatch()
 	opts.Workers = f.workers
 	opts.Redactor = sessionOf(cmd).redactor
 	if !f.noCache {
@@ -51,6 +54,12 @@ func compile(cmd *cobra.Command, f *commonFlags, opts pipeline.Options) (*pipeli
 		notice(cmd, res, opts.Placeholders)
 	}
 	if err != nil {
+		var merr *memlimit.Exceeded
+		if errors.As(context.Cause(ctx), &merr) {
+			return nil, &exitError{code: ExitPlatform, msg: fmt.Sprintf(
+				"stopped: %s (--max-memory; by default three quarters of the machine's memory); nothing was written: evaluate part of the platform at a time (a pattern such as ./clusters/prod/...), or raise --max-memory",
+				merr)}
+		}
 		var terr *eval.TimeoutError
 		if errors.As(err, &terr) {
 			return nil, &timeoutError{pending: terr.Pending, root: res.Root, timeout: f.timeout}
