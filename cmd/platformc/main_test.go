@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"errors"
-	"flag"
 	"io/fs"
 	"os"
 	"os/exec"
@@ -18,7 +17,11 @@ import (
 	"github.com/platformc/platformc/internal/cli"
 )
 
-var update = flag.Bool("update", false, "rewrite the golden files and the scripts' expected output")
+// update rewrites the scripts' expected output: PLATFORMC_UPDATE=1 go test
+// ./... (an environment variable rather than a flag, which every other
+// package of go test ./... would refuse, as cue's own script tests do with
+// CUE_UPDATE).
+var update = os.Getenv("PLATFORMC_UPDATE") == "1"
 
 // TestMain lets the test binary run as the real platformc inside scripts.
 func TestMain(m *testing.M) {
@@ -38,7 +41,7 @@ func TestScripts(t *testing.T) {
 	testscript.Run(t, testscript.Params{
 		Dir:                 filepath.Join(repoRoot, "testdata", "script"),
 		RequireExplicitExec: true,
-		UpdateScripts:       *update,
+		UpdateScripts:       update,
 		Setup: func(env *testscript.Env) error {
 			// The build cache stays inside the script's work directory.
 			env.Setenv("PLATFORMC_CACHE", filepath.Join(env.WorkDir, ".cache"))

@@ -20,7 +20,7 @@ type appsFlags struct {
 func newAppsCmd() *cobra.Command {
 	var f appsFlags
 	cmd := &cobra.Command{
-		Use:   "apps [PATTERN...] [-o table|json|yaml]",
+		Use:   "apps [PATTERN...] [-o text|json|yaml]",
 		Short: "List the Applications ArgoCD will generate for the selected clusters",
 		Long: `Apps builds the selected clusters in memory, as build does, and lists the
 Applications ArgoCD will generate from what build writes: it reads back the

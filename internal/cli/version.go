@@ -12,8 +12,13 @@ import (
 
 func newVersionCmd() *cobra.Command {
 	return &cobra.Command{
-		Use:     "version",
-		Short:   "Print the version of platformc and of the CUE it evaluates with",
+		Use:   "version",
+		Short: "Print the version of platformc and of the CUE it evaluates with",
+		Long: `Version prints one line: platformc's version (a release tag, or (devel)
+with the commit it was built from), the cuelang.org/go it evaluates with,
+the Go toolchain, and the schema version it carries (a platform's schema/
+must have that version; platformc init --upgrade-schema brings it there).
+Give it with a bug report.`,
 		Args:    cobra.NoArgs,
 		Example: "  platformc version",
 		RunE: func(cmd *cobra.Command, _ []string) error {
