@@ -9,7 +9,16 @@ import (
 )
 
 //go:embed model.txt
-var modelHelp string
+var modelText string
+
+// checks is what platformc checks, written once: in help model, in vet
+// --help and, verbatim, in README.md (TestChecksListedOnce).
+//
+//go:embed checks.txt
+var checks string
+
+// modelHelp is help model, with the checks.
+var modelHelp = strings.Replace(modelText, "{{checks}}\n", checks, 1)
 
 // newHelpTopics returns the help topics: commands without a run function,
 // which platformc help TOPIC prints and platformc help lists, as cue help

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"os"
 	"strings"
 	"testing"
 
@@ -124,4 +125,23 @@ func shellFields(s string) []string {
 		fields = append(fields, cur.String())
 	}
 	return fields
+}
+
+// TestChecksListedOnce: the list of what platformc checks is written once
+// (checks.txt); help model, vet --help and README.md show it as it is.
+func TestChecksListedOnce(t *testing.T) {
+	if !strings.Contains(modelHelp, checks) || strings.Contains(modelHelp, "{{checks}}") {
+		t.Error("help model does not show checks.txt")
+	}
+	vet, _, _ := newRootCmd().Find([]string{"vet"})
+	if !strings.Contains(vet.Long, checks) {
+		t.Error("vet --help does not show checks.txt")
+	}
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(readme), "```\n"+checks+"```\n") {
+		t.Error("README.md does not show checks.txt as it is, in a code block: copy it there")
+	}
 }

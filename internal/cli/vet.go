@@ -13,14 +13,10 @@ func newVetCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "vet [PATTERN...]",
 		Short: "Check the selected clusters, write nothing",
-		Long: `Vet evaluates and checks everything build would, and writes nothing: types and
-constraints of the schema, that every value reaching the output is concrete,
-the policy (enabled bundles exist, required bundles are on, bundle
-requirements hold, labels are valid and bundle labels come from enabled
-bundles, control-plane replicas are 1 or 3, a control plane manages the
-cluster's environment), cluster names unique across the platform, no two
-Applications (<cluster>-<app>) with one name, and no two apps of a cluster
-sharing a namespace and release name.
+		Long: `Vet evaluates and checks everything build would, and writes nothing: the
+types and constraints of the schema, and
+
+` + checks + `
 
 Every error is reported at once, sorted, as file:line:col: message with the
 file relative to the module root; related positions (the schema constraint a

@@ -78,9 +78,9 @@ func Count(err error, root string) int { return len(Entries(err, root)) }
 
 func toEntry(e cueerrors.Error, root string) Entry {
 	msg := shorten(message(e, root))
-	// Policy messages from the schema name their cluster themselves; other
-	// messages are prefixed with the CUE path of the offending value.
-	if path := e.Path(); len(path) > 0 && !strings.HasPrefix(msg, "cluster \"") {
+	// A message is prefixed with the CUE path of the value it is about;
+	// one that names what it is about itself has none.
+	if path := e.Path(); len(path) > 0 {
 		msg = shortPath(path) + ": " + msg
 	}
 	var positions []token.Position

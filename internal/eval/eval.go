@@ -10,14 +10,12 @@ import (
 	"errors"
 	"fmt"
 	"maps"
-	"path/filepath"
 	"runtime"
 	"slices"
 	"strings"
 	"sync/atomic"
 
 	"cuelang.org/go/cue"
-	"cuelang.org/go/cue/build"
 	"cuelang.org/go/cue/cuecontext"
 	cueerrors "cuelang.org/go/cue/errors"
 	"cuelang.org/go/cue/token"
@@ -105,9 +103,10 @@ func defaults(lp *load.Platform) (_ *model.Platform, errs cueerrors.Error) {
 		// follows would only say so less clearly.
 		return nil, err
 	}
-	d, derr := decodeDefaults(cctx.BuildInstance(lp.Platform))
+	s := newShaper(lp.Root, lp.Schema)
+	d, derr := s.decodeDefaults(cctx.BuildInstance(lp.Platform))
 	errs = cueerrors.Append(errs, derr)
-	bundles, berr := decodeBundles(cctx.BuildInstance(lp.Bundles))
+	bundles, berr := s.decodeBundles(cctx.BuildInstance(lp.Bundles))
 	if derr != nil {
 		// The bundles read the defaults through #platform: a broken
 		// default comes back from every app that reads it.
@@ -127,7 +126,7 @@ func SortClusters(clusters []*model.Cluster) {
 	slices.SortStableFunc(clusters, func(a, b *model.Cluster) int { return strings.Compare(a.Name, b.Name) })
 }
 
-func decodeDefaults(v cue.Value) (model.Defaults, cueerrors.Error) {
+func (s *shaper) decodeDefaults(v cue.Value) (model.Defaults, cueerrors.Error) {
 	var d model.Defaults
 	dv := v.LookupPath(cue.ParsePath("platform"))
 	if !dv.Exists() {
@@ -137,17 +136,17 @@ func decodeDefaults(v cue.Value) (model.Defaults, cueerrors.Error) {
 		return d, cueerrors.Newf(v.Pos(), "package platform declares no platform field: write platform: schema.#Platform & {...}")
 	}
 	if err := dv.Validate(cue.Concrete(true)); err != nil {
-		return d, atDeclaration(v, cueerrors.Promote(err, ""))
+		return d, s.atDeclaration(v, cueerrors.Promote(err, ""))
 	}
 	if err := dv.Decode(&d); err != nil {
 		return d, cueerrors.Promote(err, "")
 	}
 	for name, cp := range d.ControlPlanes {
-		cp.Pos = declPos(dv.LookupPath(cue.MakePath(cue.Str("controlPlanes"), cue.Str(name), cue.Str("environments"))))
+		cp.Pos = s.declPos(dv.LookupPath(cue.MakePath(cue.Str("controlPlanes"), cue.Str(name), cue.Str("environments"))))
 		d.ControlPlanes[name] = cp
 	}
 	for name, env := range d.Environments {
-		env.Pos = declPos(dv.LookupPath(cue.MakePath(cue.Str("environments"), cue.Str(name))))
+		env.Pos = s.declPos(dv.LookupPath(cue.MakePath(cue.Str("environments"), cue.Str(name))))
 		d.Environments[name] = env
 	}
 	return d, nil
@@ -155,7 +154,7 @@ func decodeDefaults(v cue.Value) (model.Defaults, cueerrors.Error) {
 
 // decodeBundles decodes the bundles' metadata. Their values stay
 // unevaluated here: they depend on the cluster.
-func decodeBundles(v cue.Value) (_ map[string]*model.Bundle, errs cueerrors.Error) {
+func (s *shaper) decodeBundles(v cue.Value) (_ map[string]*model.Bundle, errs cueerrors.Error) {
 	// Errors are looked for bundle by bundle, field by field, rather than
 	// taken from v.Err(), which holds only the first.
 	bv := v.LookupPath(cue.ParsePath("bundles"))
@@ -170,7 +169,7 @@ func decodeBundles(v cue.Value) (_ map[string]*model.Bundle, errs cueerrors.Erro
 		return nil, cueerrors.Promote(err, "")
 	}
 	bundles := map[string]*model.Bundle{}
-	defer func() { errs = atDeclaration(v, errs) }()
+	defer func() { errs = s.atDeclaration(v, errs) }()
 	for iter.Next() {
 		name := iter.Selector().Unquoted()
 		bundle := iter.Value()
@@ -184,7 +183,7 @@ func decodeBundles(v cue.Value) (_ map[string]*model.Bundle, errs cueerrors.Erro
 		}
 		var appErrs cueerrors.Error
 		for appIter.Next() {
-			a := &model.App{Bundle: name, Pos: declPos(appIter.Value())}
+			a := &model.App{Bundle: name, Pos: s.declPos(appIter.Value())}
 			if err := decodeMeta(appIter.Value(), a, "values"); err != nil {
 				appErrs = cueerrors.Append(appErrs, err)
 				continue
@@ -201,53 +200,13 @@ func decodeBundles(v cue.Value) (_ map[string]*model.Bundle, errs cueerrors.Erro
 			continue
 		}
 		b.Apps = apps
-		b.Pos, b.RequiresPos = declPos(bundle), declPos(bundle)
+		b.Pos, b.RequiresPos = s.declPos(bundle), s.declPos(bundle)
 		if len(b.Requires) > 0 {
-			b.RequiresPos = declPos(bundle.LookupPath(cue.MakePath(cue.Str("requires"))))
+			b.RequiresPos = s.declPos(bundle.LookupPath(cue.MakePath(cue.Str("requires"))))
 		}
 		bundles[name] = b
 	}
 	return bundles, errs
-}
-
-// atDeclaration gives each error that CUE places in the schema alone (a
-// bad name taken from a label, say) the position of the nearest enclosing
-// field the platform's files declare: the bundle's app, the environment.
-func atDeclaration(root cue.Value, err cueerrors.Error) cueerrors.Error {
-	if err == nil {
-		return nil
-	}
-	var out cueerrors.Error
-	for _, e := range cueerrors.Errors(err) {
-		if !hasSourcePos(e) {
-			for path := e.Path(); len(path) > 0; path = path[:len(path)-1] {
-				if p := declPos(root.LookupPath(cue.ParsePath(strings.Join(path, ".")))); p.IsValid() && !inSchema(p) {
-					e = &located{e: e, pos: p}
-					break
-				}
-			}
-		}
-		out = cueerrors.Append(out, e)
-	}
-	return out
-}
-
-func inSchema(p token.Pos) bool {
-	return strings.Contains(filepath.ToSlash(p.Filename()), "/schema/")
-}
-
-// declPos is where v is declared in the platform's own files: v.Pos() is
-// often the schema's pattern (apps: [Name=#Name]: #App), which tells the
-// user nothing; one of the unified conjuncts is the user's literal.
-func declPos(v cue.Value) token.Pos {
-	if op, args := v.Expr(); op == cue.AndOp {
-		for _, a := range args {
-			if p := a.Pos(); p.IsValid() && !inSchema(p) {
-				return p
-			}
-		}
-	}
-	return v.Pos()
 }
 
 // decodeMeta checks that every field of v but skip is concrete and
@@ -270,7 +229,7 @@ func validateMeta(v cue.Value, skip string) cueerrors.Error {
 	if err != nil {
 		return cueerrors.Promote(err, "")
 	}
-	var invalid, incomplete cueerrors.Error
+	var invalid, unset cueerrors.Error
 	for iter.Next() {
 		if iter.Selector().Unquoted() == skip {
 			continue
@@ -280,8 +239,8 @@ func validateMeta(v cue.Value, skip string) cueerrors.Error {
 			continue
 		}
 		for _, e := range cueerrors.Errors(err) {
-			if format, _ := e.Msg(); format == incompleteFormat {
-				incomplete = cueerrors.Append(incomplete, e)
+			if incomplete(e) {
+				unset = cueerrors.Append(unset, e)
 			} else {
 				invalid = cueerrors.Append(invalid, e)
 			}
@@ -290,11 +249,8 @@ func validateMeta(v cue.Value, skip string) cueerrors.Error {
 	if invalid != nil {
 		return invalid
 	}
-	return incomplete
+	return unset
 }
-
-// incompleteFormat is CUE's message for a value that is not concrete.
-const incompleteFormat = "incomplete value %v"
 
 // DirResult is the evaluation of one cluster directory: its clusters, or
 // the errors found in them.
@@ -328,6 +284,11 @@ func Clusters(ctx context.Context, dirs []*load.ClusterDir, opts Options) ([]Dir
 		workers = runtime.GOMAXPROCS(0)
 	}
 	workers = min(workers, max(len(units), 1))
+	s := &shaper{}
+	if len(dirs) > 0 {
+		inst := dirs[0].Instance
+		s = newShaper(inst.Root, schemaOf(inst))
+	}
 	unitResults := make([]DirResult, len(units))
 	running := make([]atomic.Bool, len(units))
 	jobs := make(chan int)
@@ -339,7 +300,7 @@ func Clusters(ctx context.Context, dirs []*load.ClusterDir, opts Options) ([]Dir
 				// A fresh context per unit: a context keeps every value it
 				// built, and a growing heap costs more in garbage
 				// collection than rebuilding the imports does.
-				unitResults[k] = evalDir(cuecontext.New(), units[k].cd)
+				unitResults[k] = s.evalDir(cuecontext.New(), units[k].cd)
 				running[k].Store(false)
 				done <- k
 			}
@@ -438,7 +399,7 @@ func recoverPanic(errp *cueerrors.Error, pos token.Pos, what string) {
 }
 
 // evalDir evaluates the clusters declared in one directory.
-func evalDir(cctx *cue.Context, dir *load.ClusterDir) (r DirResult) {
+func (s *shaper) evalDir(cctx *cue.Context, dir *load.ClusterDir) (r DirResult) {
 	if len(dir.Declared) == 0 {
 		return DirResult{}
 	}
@@ -450,9 +411,9 @@ func evalDir(cctx *cue.Context, dir *load.ClusterDir) (r DirResult) {
 	}
 	for _, d := range dir.Declared {
 		cv := clusters.LookupPath(cue.MakePath(cue.Str(d.Name)))
-		c, err := evalCluster(cv, d)
+		c, err := s.evalCluster(cv, d)
 		if err != nil {
-			r.Err = cueerrors.Append(r.Err, locate(err, dir.Instance, d))
+			r.Err = cueerrors.Append(r.Err, s.locate(err, dir.Instance, d))
 			continue
 		}
 		c.Pos = d.Pos
@@ -472,7 +433,7 @@ const MaxValueDepth = 100
 
 // evalCluster checks that the cluster is complete and valid, the schema's
 // policy checks (hidden _checks fields) included, and decodes it.
-func evalCluster(cv cue.Value, d load.Declared) (*model.Cluster, error) {
+func (s *shaper) evalCluster(cv cue.Value, d load.Declared) (*model.Cluster, error) {
 	if err := cv.Validate(cue.Concrete(true), cue.Hidden(true)); err != nil {
 		return nil, cueerrors.Append(cueerrors.Promote(err, ""), fieldErrors(cv))
 	}
@@ -489,7 +450,7 @@ func evalCluster(cv cue.Value, d load.Declared) (*model.Cluster, error) {
 			for _, p := range path {
 				sels = append(sels, p)
 			}
-			pos := declPos(cv.LookupPath(cue.MakePath(sels...)))
+			pos := s.declPos(cv.LookupPath(cue.MakePath(sels...)))
 			if !pos.IsValid() {
 				pos = d.Pos
 			}
@@ -540,178 +501,4 @@ func tooDeep(v any, path []cue.Selector) []cue.Selector {
 		}
 	}
 	return nil
-}
-
-// locate gives each error of a cluster a position in the user's files when
-// CUE only knows the schema's: the deepest field on the error's path that
-// the cluster's files set, or else the cluster's declaration. An error
-// that CUE repeats along every reference to the broken field is kept once,
-// at its shortest path.
-func locate(err error, inst *build.Instance, d load.Declared) cueerrors.Error {
-	all := cueerrors.Errors(err)
-	slices.SortStableFunc(all, func(a, b cueerrors.Error) int { return len(a.Path()) - len(b.Path()) })
-	// The fields that are in error themselves: a policy check about one of
-	// them (env, bundles, labels, values) only repeats that error, often
-	// garbled ("env "clusterEnv" is not one of ...").
-	broken := map[string]bool{}
-	for _, e := range all {
-		if !slices.Contains(e.Path(), "_checks") {
-			broken[strings.Join(e.Path(), ".")] = true
-		}
-	}
-	seen := map[string]bool{}
-	var out cueerrors.Error
-	for _, e := range all {
-		format, args := e.Msg()
-		msg := fmt.Sprintf(format, args...)
-		key := msg
-		if path := e.Path(); format == incompleteFormat && len(path) > 0 {
-			// Fields left unset share their message ("incomplete value
-			// #Name"), so the key has the field's name too: vsphereNamespace
-			// and nodePools.x.vmClass are two errors, while tkr and the
-			// controlPlane.tkr that defaults to it are one.
-			key += "\x00" + path[len(path)-1]
-		}
-		if seen[key] || cascade(e.Path(), msg, len(all)) {
-			continue
-		}
-		if slices.Contains(e.Path(), "_checks") && broken[strings.Join(userPath(e.Path()), ".")] {
-			continue
-		}
-		seen[key] = true
-		path := userPath(e.Path())
-		pos, depth := fieldPos(inst, path)
-		switch {
-		case !pos.IsValid() && !hasUserPos(e, inst, ""):
-			pos = d.Pos
-		case depth < len(path) && hasSourcePos(e):
-			// Only a parent field matched, and CUE knows where the value
-			// comes from (a bundle, say): that says more.
-			pos = token.NoPos
-		}
-		if field, ok := unset(e, path, depth); ok {
-			e = &reworded{e: e, format: "cluster %q: required field %s is not set", args: []any{d.Name, field}}
-		}
-		// CUE's own position wins over ours in the same file: it points at
-		// the value rather than the field.
-		if pos.IsValid() && !hasUserPos(e, inst, pos.Filename()) {
-			e = &located{e: e, pos: pos}
-		}
-		out = cueerrors.Append(out, e)
-	}
-	return out
-}
-
-// cascade reports whether an error only repeats another one along a
-// reference: one found through a definition such as #bundles, or a
-// cluster-level policy message (they name their cluster) surfacing in the
-// values that read the broken field.
-func cascade(path []string, msg string, errors int) bool {
-	if errors < 2 {
-		return false
-	}
-	if throughDefinition(path) {
-		return true
-	}
-	return len(path) > 2 && path[2] == "values" && strings.HasPrefix(msg, "cluster \"")
-}
-
-// withoutDefinitions drops the errors found through a definition.
-func withoutDefinitions(err cueerrors.Error) cueerrors.Error {
-	var out cueerrors.Error
-	for _, e := range cueerrors.Errors(err) {
-		if !throughDefinition(e.Path()) {
-			out = cueerrors.Append(out, e)
-		}
-	}
-	return out
-}
-
-// throughDefinition reports whether the path goes through a definition
-// such as #bundles: such an error repeats one found on a regular field.
-func throughDefinition(path []string) bool {
-	return slices.ContainsFunc(path, func(s string) bool { return strings.HasPrefix(s, "#") })
-}
-
-// unset reports whether e says that a field of the cluster has no value
-// because nothing but the schema mentions it: no file of the cluster sets
-// it (depth is how much of path they set) and no bundle or default gives
-// it. CUE calls that an incomplete value and quotes the schema's
-// constraint; the user forgot a required field. It returns the field's
-// path below the cluster.
-func unset(e cueerrors.Error, path []string, depth int) (string, bool) {
-	if format, _ := e.Msg(); format != incompleteFormat {
-		return "", false
-	}
-	if len(path) < 3 || path[0] != "clusters" || depth >= len(path) || hasSourcePos(e) || throughDefinition(path) {
-		return "", false
-	}
-	return strings.Join(path[2:], "."), true
-}
-
-// reworded is a CUE error with a plainer message.
-type reworded struct {
-	e      cueerrors.Error
-	format string
-	args   []any
-}
-
-func (r *reworded) Position() token.Pos         { return r.e.Position() }
-func (r *reworded) InputPositions() []token.Pos { return r.e.InputPositions() }
-func (r *reworded) Path() []string              { return r.e.Path() }
-func (r *reworded) Msg() (string, []any)        { return r.format, r.args }
-func (r *reworded) Error() string               { return fmt.Sprintf(r.format, r.args...) }
-
-// located is a CUE error with one more position, where the user can fix it.
-type located struct {
-	e   cueerrors.Error
-	pos token.Pos
-}
-
-func (l *located) Position() token.Pos  { return l.e.Position() }
-func (l *located) Path() []string       { return l.e.Path() }
-func (l *located) Msg() (string, []any) { return l.e.Msg() }
-func (l *located) Error() string        { return l.e.Error() }
-func (l *located) InputPositions() []token.Pos {
-	return append([]token.Pos{l.pos}, l.e.InputPositions()...)
-}
-
-// hasUserPos reports whether one of e's positions is in a file of the
-// cluster's own directory or of a directory between it and clusters/, and
-// in file if file is set.
-func hasUserPos(e cueerrors.Error, inst *build.Instance, file string) bool {
-	for _, p := range cueerrors.Positions(e) {
-		if (file == "" || p.Filename() == file) && isUserFile(inst, p.Filename()) {
-			return true
-		}
-	}
-	return false
-}
-
-// hasSourcePos reports whether e has a position outside the schema.
-func hasSourcePos(e cueerrors.Error) bool {
-	for _, p := range cueerrors.Positions(e) {
-		if !inSchema(p) {
-			return true
-		}
-	}
-	return false
-}
-
-// userPath maps the path of an error to the field a user writes: a failed
-// policy check in _checks is about the env, labels, bundles or values field.
-func userPath(path []string) []string {
-	if len(path) == 3 && path[0] == "clusters" && path[2] == "name" {
-		return path[:2] // the name is the label of the declaration
-	}
-	for i, sel := range path {
-		if sel == "_checks" {
-			out := slices.Clone(path[:i])
-			if i+1 < len(path) && (path[i+1] == "values" || path[i+1] == "env" || path[i+1] == "labels") {
-				return append(out, path[i+1])
-			}
-			return append(out, "bundles")
-		}
-	}
-	return path
 }

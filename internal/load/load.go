@@ -207,16 +207,16 @@ func Selected(cfg Config) (*Platform, error) {
 
 // positioned gives cue/load's errors that have no position one where it
 // can, and reports each error once: an error in package bundles comes back
-// from every cluster directory that imports it, wrapped in "import
-// failed". seen holds the errors already reported.
+// from every cluster directory that imports it, wrapped (as "import
+// failed") around the error itself, which is what is reported. seen holds
+// the errors already reported.
 func positioned(fsys *moduleFS, err error, seen map[string]bool) cueerrors.Error {
 	var out cueerrors.Error
 	for _, e := range cueerrors.Errors(err) {
-		if format, _ := e.Msg(); format == "import failed" {
-			if inner := errors.Unwrap(e); inner != nil {
-				out = cueerrors.Append(out, positioned(fsys, inner, seen))
-				continue
-			}
+		var inner cueerrors.Error
+		if errors.As(errors.Unwrap(e), &inner) {
+			out = cueerrors.Append(out, positioned(fsys, inner, seen))
+			continue
 		}
 		var multi *cueload.MultiplePackageError
 		if errors.As(e, &multi) && len(multi.Files) > 1 {

@@ -148,14 +148,7 @@ clusters: [Name=string]: C=(schema.#Cluster & {
 	name:      Name
 	#platform: platform.platform
 	#catalog:  bundles.bundles
-	#bundles: (bundles & {
-		#cluster: {
-			name:             C.name
-			env:              C.env
-			vsphereNamespace: C.vsphereNamespace
-			settings:         C.settings
-		}
-	}).bundles
+	#bundles: (bundles & {#cluster: C.#view}).bundles
 	controlPlane: {vmClass: "best-effort-small", storageClass: "vsan-default-storage-policy"}
 })
 `
@@ -173,12 +166,7 @@ import (
 
 #platform: platform.platform
 
-#cluster: {
-	name:             schema.#Name
-	env:              schema.#Name
-	vsphereNamespace: schema.#Name
-	settings:         schema.#Settings
-}
+#cluster: schema.#ClusterView
 
 bundles: [Name=string]: schema.#Bundle & {name: Name}
 
