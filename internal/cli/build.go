@@ -66,14 +66,15 @@ or writing failed, 2 wrong command line, 3 --check found DIR out of date,
 		},
 	}
 	f.register(cmd)
-	cmd.Flags().StringVarP(&f.out, "out", "o", "out", "output directory (a checkout of the values repo in CI)")
+	cmd.Flags().StringVarP(&f.out, "out", "o", "out", "output directory, relative to the working directory (default: out at the module root; in CI, a checkout of the values repo)")
 	cmd.Flags().BoolVar(&f.check, "check", false, "write nothing; list what would change and exit 3 if anything would")
 	return cmd
 }
 
 func runBuild(cmd *cobra.Command, patterns []string, f *buildFlags) error {
 	start := time.Now()
-	if err := checkOut(f.out); err != nil {
+	out, err := outDir(cmd, f.out, "out")
+	if err != nil {
 		return err
 	}
 	c, err := compile(cmd, &f.commonFlags, pipeline.Options{Patterns: patterns})
@@ -81,16 +82,18 @@ func runBuild(cmd *cobra.Command, patterns []string, f *buildFlags) error {
 		return err
 	}
 	files, prune := c.Output()
-	plan, err := writeDir(cmd, f.out, render.Header, files, f.check, prune, f.timeout)
+	plan, err := writeDir(cmd, out, render.Header, files, f.check, prune, f.timeout)
 	if err != nil || f.quiet {
 		return err
 	}
 	add, update, remove := plan.Counts()
 	if f.check {
-		fmt.Fprintf(cmd.ErrOrStderr(), "%s is up to date: %d clusters, %d files\n", f.out, len(c.Platform.Clusters), plan.Unchanged)
+		n := len(c.Platform.Clusters)
+		fmt.Fprintf(cmd.ErrOrStderr(), "%s is up to date: %d cluster%s, %d file%s\n", out, n, plural(n), plan.Unchanged, plural(plan.Unchanged))
 		return nil
 	}
-	fmt.Fprintf(cmd.ErrOrStderr(), "built %d clusters into %s: %d files written, %d unchanged, %d removed in %s (%d directories evaluated, %d from cache)\n",
-		len(c.Platform.Clusters), f.out, add+update, plan.Unchanged, remove, time.Since(start).Round(time.Millisecond), c.Evaluated, c.Cached)
+	n := len(c.Platform.Clusters)
+	fmt.Fprintf(cmd.ErrOrStderr(), "built %d cluster%s into %s: %d file%s written, %d unchanged, %d removed in %s (%d evaluated, %d from the cache)\n",
+		n, plural(n), out, add+update, plural(add+update), plan.Unchanged, remove, time.Since(start).Round(time.Millisecond), c.Evaluated, c.Cached)
 	return nil
 }

@@ -38,7 +38,8 @@ the platform, 2 wrong command line, 3 with --exit-code when DIR differs,
   platformc diff --exit-code -o ../values      # and fail (3) if anything would change`,
 		ValidArgsFunction: completeDirs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := checkOut(f.out); err != nil {
+			out, err := outDir(cmd, f.out, "out")
+			if err != nil {
 				return err
 			}
 			c, err := compile(cmd, &f.commonFlags, pipeline.Options{Patterns: args})
@@ -46,7 +47,7 @@ the platform, 2 wrong command line, 3 with --exit-code when DIR differs,
 				return err
 			}
 			files, prune := c.Output()
-			d, done, err := openDir(cmd, f.out, true, f.timeout)
+			d, done, err := openDir(cmd, out, true, f.timeout)
 			if err != nil {
 				return err
 			}
@@ -60,7 +61,7 @@ the platform, 2 wrong command line, 3 with --exit-code when DIR differs,
 			}
 			add, update, remove := plan.Counts()
 			if !f.quiet {
-				fmt.Fprintf(cmd.ErrOrStderr(), "diff %s: %d to add, %d to update, %d to remove, %d unchanged\n", f.out, add, update, remove, plan.Unchanged)
+				fmt.Fprintf(cmd.ErrOrStderr(), "diff %s: %d to add, %d to update, %d to remove, %d unchanged\n", out, add, update, remove, plan.Unchanged)
 			}
 			if f.exitCode && !plan.Empty() {
 				return &exitError{code: ExitDrift}
@@ -69,7 +70,7 @@ the platform, 2 wrong command line, 3 with --exit-code when DIR differs,
 		},
 	}
 	f.register(cmd)
-	cmd.Flags().StringVarP(&f.out, "out", "o", "out", "output directory to compare with")
+	cmd.Flags().StringVarP(&f.out, "out", "o", "out", "output directory to compare with, relative to the working directory (default: out at the module root)")
 	cmd.Flags().BoolVar(&f.exitCode, "exit-code", false, "exit 3 if DIR differs from what build would write")
 	return cmd
 }

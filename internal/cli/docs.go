@@ -48,7 +48,8 @@ of date, 128+signal stopped by a signal.`,
   platformc docs --check -o docs            # in CI: exit 3 if docs/ is out of date`,
 		ValidArgsFunction: completeDirs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := checkOut(f.out); err != nil {
+			out, err := outDir(cmd, f.out, "docs")
+			if err != nil {
 				return err
 			}
 			c, err := compile(cmd, &f.commonFlags, pipeline.Options{Patterns: args, Placeholders: true})
@@ -62,22 +63,22 @@ of date, 128+signal stopped by a signal.`,
 					return &exitError{code: ExitPlatform, msg: fmt.Sprintf("secret %s would be written into %s: secrets may reach only apps' values files; nothing was written", name, page.Path)}
 				}
 			}
-			plan, err := writeDir(cmd, f.out, render.MarkdownHeader, pages, f.check, true, f.timeout)
+			plan, err := writeDir(cmd, out, render.MarkdownHeader, pages, f.check, true, f.timeout)
 			if err != nil || f.quiet {
 				return err
 			}
 			add, update, remove := plan.Counts()
 			if f.check {
-				fmt.Fprintf(cmd.ErrOrStderr(), "%s is up to date: %d pages\n", f.out, plan.Unchanged)
+				fmt.Fprintf(cmd.ErrOrStderr(), "%s is up to date: %d pages\n", out, plan.Unchanged)
 				return nil
 			}
 			fmt.Fprintf(cmd.ErrOrStderr(), "documented %d bundle%s and %d cluster%s in %s: %d pages written, %d unchanged, %d removed\n",
-				len(p.Bundles), plural(len(p.Bundles)), len(p.Clusters), plural(len(p.Clusters)), f.out, add+update, plan.Unchanged, remove)
+				len(p.Bundles), plural(len(p.Bundles)), len(p.Clusters), plural(len(p.Clusters)), out, add+update, plan.Unchanged, remove)
 			return nil
 		},
 	}
 	f.commonFlags.register(cmd)
-	cmd.Flags().StringVarP(&f.out, "out", "o", "docs", "directory to write the pages into")
+	cmd.Flags().StringVarP(&f.out, "out", "o", "docs", "directory to write the pages into, relative to the working directory (default: docs at the module root)")
 	cmd.Flags().BoolVar(&f.check, "check", false, "write nothing; list what would change and exit 3 if anything would")
 	return cmd
 }

@@ -34,7 +34,8 @@ Exit status: 0 clean, 1 errors in the platform, 2 wrong command line.`,
 				return err
 			}
 			if !f.quiet {
-				fmt.Fprintf(cmd.ErrOrStderr(), "vet: %d clusters ok, %d files\n", len(c.Platform.Clusters), len(c.Files))
+				n := len(c.Platform.Clusters)
+				fmt.Fprintf(cmd.ErrOrStderr(), "vet: %d cluster%s ok\n", n, plural(n))
 			}
 			return nil
 		},

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -75,19 +76,30 @@ func openDir(cmd *cobra.Command, dir string, readOnly bool, timeout time.Duratio
 	return nil, nil, err
 }
 
-// checkOut refuses, before anything is evaluated, an output directory
-// where generated files would do harm (see output.CheckDir): the root
-// directory, the platform module or a parent of it, anything in .git.
-func checkOut(dir string) error {
+// outDir is the directory -o names: as given, relative to the working
+// directory; not given, def at the module root, wherever in the module the
+// command runs. It refuses, as a usage error and before anything is
+// evaluated, a directory where generated files would do harm (see
+// output.CheckDir): the root directory, the platform module or a parent
+// of it, anything in .git.
+func outDir(cmd *cobra.Command, given, def string) (string, error) {
+	wd, _ := os.Getwd()
 	root := ""
-	if wd, err := os.Getwd(); err == nil {
+	if wd != "" {
 		root, _ = load.ModuleRoot(wd) // outside a module, loading says so
+	}
+	dir := given
+	if f := cmd.Flags().Lookup("out"); f != nil && !f.Changed && root != "" {
+		dir = filepath.Join(root, def)
+		if r, err := filepath.Rel(wd, dir); err == nil {
+			dir = r
+		}
 	}
 	name := "-o " + dir
 	if dir == "" {
 		name = `-o ""`
 	}
-	return outDirError(name, output.CheckDir(dir, root), "the generated files go into a directory of their own, such as -o out or a checkout of the values repo")
+	return dir, outDirError(name, output.CheckDir(dir, root), "the generated files go into a directory of their own, such as -o out or a checkout of the values repo")
 }
 
 // outDirError makes CheckDir's refusal of what a command was given as

@@ -38,16 +38,27 @@ var checkedFields = []string{"env", "labels", "values"}
 // shaper shapes the errors of one module.
 type shaper struct {
 	// schemaDir is the module's schema/ directory: a position in it is
-	// the schema's, not the user's.
-	schemaDir string
+	// the schema's, not the user's; bundlesDir, its bundles/.
+	schemaDir, bundlesDir string
 	// bounds are the schema's #Bounds: for a regular expression of the
 	// schema, what a value failing it should have been.
 	bounds map[string]string
+	// schema is the module's schema package, built again where it is
+	// needed: a CUE value is not shared by the workers.
+	schema *build.Instance
+}
+
+// def builds the schema's definition name, in a context of its own.
+func (s *shaper) def(name string) cue.Value {
+	if s.schema == nil {
+		return cue.Value{}
+	}
+	return cuecontext.New().BuildInstance(s.schema).LookupPath(cue.MakePath(cue.Def(name)))
 }
 
 // newShaper reads the bounds from the module's schema instance.
 func newShaper(root string, schema *build.Instance) *shaper {
-	s := &shaper{schemaDir: filepath.Join(root, load.SchemaDir), bounds: map[string]string{}}
+	s := &shaper{schemaDir: filepath.Join(root, load.SchemaDir), bundlesDir: filepath.Join(root, load.BundlesDir), bounds: map[string]string{}, schema: schema}
 	if schema == nil {
 		return s
 	}
@@ -77,8 +88,12 @@ func schemaOf(inst *build.Instance) *build.Instance {
 	return nil
 }
 
-func (s *shaper) inSchema(p token.Pos) bool {
-	return p.IsValid() && strings.HasPrefix(p.Filename(), s.schemaDir+string(filepath.Separator))
+func (s *shaper) inSchema(p token.Pos) bool { return in(p, s.schemaDir) }
+
+func (s *shaper) inBundles(p token.Pos) bool { return in(p, s.bundlesDir) }
+
+func in(p token.Pos, dir string) bool {
+	return p.IsValid() && dir != "" && strings.HasPrefix(p.Filename(), dir+string(filepath.Separator))
 }
 
 // hasSourcePos reports whether e has a position outside the schema.
@@ -188,8 +203,17 @@ func policy(path []string) bool { return slices.Contains(path, checksField) }
 // the cluster's files set, or else the cluster's declaration. An error
 // that CUE repeats along every reference to the broken field is kept once,
 // at its shortest path. A policy message is said of its cluster.
-func (s *shaper) locate(err error, inst *build.Instance, d load.Declared) cueerrors.Error {
+func (s *shaper) locate(err error, inst *build.Instance, d load.Declared, h *hints) cueerrors.Error {
 	all := cueerrors.Errors(err)
+	var out cueerrors.Error
+	envUnset := h.envUnset()
+	if envUnset {
+		// Everything the environment's files set, and every value that
+		// reads the environment, is incomplete: one sentence says why.
+		out = cueerrors.Append(out, newError(d.Pos, nil,
+			"cluster %q: its environment is not set: give it env: one of %s, in its files or in an env.cue of a directory above it, as clusters/<env>/env.cue does for the clusters below it",
+			d.Name, quoteAll(h.envs)))
+	}
 	slices.SortStableFunc(all, func(a, b cueerrors.Error) int { return len(a.Path()) - len(b.Path()) })
 	// The fields that are in error themselves: a policy check about one of
 	// them (env, bundles, labels, values) only repeats that error, often
@@ -205,9 +229,36 @@ func (s *shaper) locate(err error, inst *build.Instance, d load.Declared) cueerr
 			broken[strings.Join(e.Path(), ".")] = true
 		}
 	}
-	seen := map[string]bool{}
-	var out cueerrors.Error
+	// A field spelled wrong leaves the one meant unset: the misspelling,
+	// with what it probably meant, says both.
+	meant := map[string]bool{}
+	var cluster cue.Value // #Cluster, built if an error may be a field it does not have
+	notAllowedHere := func(e cueerrors.Error) (string, bool) {
+		p := e.Path()
+		if len(p) <= 2 || policy(p) || incomplete(e) || !s.hasSourcePos(e) {
+			return "", false
+		}
+		if !cluster.Exists() {
+			cluster = s.def("#Cluster")
+		}
+		return notAllowed(cluster, p[2:])
+	}
 	for _, e := range all {
+		if p := e.Path(); len(p) > 2 {
+			if best, ok := notAllowedHere(e); ok && best != "" {
+				meant[strings.Join(append(slices.Clone(p[2:len(p)-1]), best), ".")] = true
+			}
+		}
+	}
+	seen := map[string]bool{}
+	explained := map[string]bool{}
+	for _, e := range all {
+		if envUnset && (incomplete(e) || policy(e.Path())) {
+			continue
+		}
+		if p := e.Path(); incomplete(e) && len(p) > 2 && meant[strings.Join(p[2:], ".")] {
+			continue
+		}
 		msg := message(e)
 		key := msg
 		if path := e.Path(); incomplete(e) && len(path) > 0 {
@@ -234,12 +285,49 @@ func (s *shaper) locate(err error, inst *build.Instance, d load.Declared) cueerr
 			// comes from (a bundle, say): that says more.
 			pos = token.NoPos
 		}
-		switch field, ok := s.unset(e, path, depth); {
-		case ok:
+		isUser := func(file string) bool { return isUserFile(inst, file) }
+		field, unsetField := s.unset(e, path, depth)
+		notAllowed, isNotAllowed := "", false
+		if !unsetField {
+			var best string
+			best, isNotAllowed = notAllowedHere(e)
+			notAllowed = meaning(best)
+		}
+		switch {
+		case unsetField:
 			e = &reworded{e: e, format: "cluster %q: required field %s is not set", args: []any{d.Name, field}}
 		case policy(e.Path()):
-			e = &reworded{e: e, format: "cluster %q: %s", args: []any{d.Name, msg}}
+			if p := elementPos(inst, e.Path(), h); p.IsValid() {
+				pos = p
+			}
+			e = &reworded{e: e, format: "cluster %q: %s%s", args: []any{d.Name, msg, h.policyHint(e.Path())}}
+		case isNotAllowed:
+			e = taught(e, e.Path(), "the model has no field %q here%s", unquote(e.Path()[len(e.Path())-1]), notAllowed)
 		default:
+			why, bundlePos, ok := s.overridden(h, e.Path(), isUser)
+			if !ok {
+				why, bundlePos, ok = s.mistyped(h, e.Path(), isUser)
+			}
+			if ok {
+				// One sentence says it all: CUE's other errors at this
+				// value (one per branch of a disjunction) are dropped.
+				key := strings.Join(e.Path(), ".")
+				if explained[key] {
+					continue
+				}
+				explained[key] = true
+				userPos := e.Position()
+				if p, _ := fieldPos(inst, e.Path()); p.IsValid() {
+					userPos = p
+				}
+				for _, p := range cueerrors.Positions(e) {
+					if isUser(p.Filename()) {
+						userPos = p
+					}
+				}
+				out = cueerrors.Append(out, newError(userPos, []token.Pos{bundlePos}, "cluster %q: %s: %s", d.Name, strings.Join(e.Path()[2:], "."), why))
+				continue
+			}
 			e = s.reword(e)
 		}
 		// CUE's own position wins over ours in the same file: it points at
@@ -309,7 +397,10 @@ func userPath(path []string) []string {
 	}
 	if i := slices.Index(path, checksField); i >= 0 {
 		out := slices.Clone(path[:i])
-		if i+1 < len(path) && slices.Contains(checkedFields, path[i+1]) {
+		switch {
+		case i+2 < len(path) && path[i+1] == "values":
+			return append(out, "values", path[i+2]) // the app's values
+		case i+1 < len(path) && slices.Contains(checkedFields, path[i+1]):
 			return append(out, path[i+1])
 		}
 		return append(out, "bundles")
@@ -359,3 +450,17 @@ func hasUserPos(e cueerrors.Error, inst *build.Instance, file string) bool {
 	}
 	return false
 }
+
+// fieldError is an error at a field platformc found itself.
+type fieldError struct {
+	pos    token.Pos
+	path   []string
+	format string
+	args   []any
+}
+
+func (e *fieldError) Position() token.Pos         { return e.pos }
+func (e *fieldError) InputPositions() []token.Pos { return nil }
+func (e *fieldError) Path() []string              { return e.path }
+func (e *fieldError) Msg() (string, []any)        { return e.format, e.args }
+func (e *fieldError) Error() string               { return fmt.Sprintf(e.format, e.args...) }

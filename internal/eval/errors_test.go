@@ -131,7 +131,7 @@ func TestUserPath(t *testing.T) {
 	for in, want := range map[string]string{
 		"clusters.a.name":                    "clusters.a",
 		"clusters.a._checks.env.0":           "clusters.a.env",
-		"clusters.a._checks.values.0":        "clusters.a.values",
+		"clusters.a._checks.values.tool":     "clusters.a.values.tool",
 		"clusters.a._checks.unknown.0":       "clusters.a.bundles",
 		"clusters.a._checks.requires.1":      "clusters.a.bundles",
 		"clusters.a.values.grafana.replicas": "clusters.a.values.grafana.replicas",

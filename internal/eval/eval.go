@@ -169,6 +169,7 @@ func (s *shaper) decodeBundles(v cue.Value) (_ map[string]*model.Bundle, errs cu
 		return nil, cueerrors.Promote(err, "")
 	}
 	bundles := map[string]*model.Bundle{}
+	bundleDef, appDef := s.def("#Bundle"), s.def("#App")
 	defer func() { errs = s.atDeclaration(v, errs) }()
 	for iter.Next() {
 		name := iter.Selector().Unquoted()
@@ -184,13 +185,13 @@ func (s *shaper) decodeBundles(v cue.Value) (_ map[string]*model.Bundle, errs cu
 		var appErrs cueerrors.Error
 		for appIter.Next() {
 			a := &model.App{Bundle: name, Pos: s.declPos(appIter.Value())}
-			if err := decodeMeta(appIter.Value(), a, "values"); err != nil {
+			if err := s.decodeMeta(appIter.Value(), a, "values", appDef); err != nil {
 				appErrs = cueerrors.Append(appErrs, err)
 				continue
 			}
 			apps[a.Name] = a
 		}
-		if err := validateMeta(bundle, "apps"); err != nil || appErrs != nil {
+		if err := s.validateMeta(bundle, "apps", bundleDef); err != nil || appErrs != nil {
 			errs = cueerrors.Append(errs, cueerrors.Append(err, appErrs))
 			continue
 		}
@@ -211,8 +212,8 @@ func (s *shaper) decodeBundles(v cue.Value) (_ map[string]*model.Bundle, errs cu
 
 // decodeMeta checks that every field of v but skip is concrete and
 // decodes v into dst.
-func decodeMeta(v cue.Value, dst any, skip string) cueerrors.Error {
-	if errs := validateMeta(v, skip); errs != nil {
+func (s *shaper) decodeMeta(v cue.Value, dst any, skip string, def cue.Value) cueerrors.Error {
+	if errs := s.validateMeta(v, skip, def); errs != nil {
 		return errs
 	}
 	if err := v.Decode(dst); err != nil {
@@ -221,17 +222,28 @@ func decodeMeta(v cue.Value, dst any, skip string) cueerrors.Error {
 	return nil
 }
 
-// validateMeta checks that every field of v but skip is concrete. A field
-// left incomplete beside an invalid one is not reported: it is usually
-// its consequence (releaseName defaults to an invalid name).
-func validateMeta(v cue.Value, skip string) cueerrors.Error {
+// validateMeta checks that every field of v but skip is concrete and one
+// the model has. A field left incomplete beside an invalid one is not
+// reported: it is usually its consequence (releaseName defaults to an
+// invalid name, namespace is unset when namspace is not allowed).
+func (s *shaper) validateMeta(v cue.Value, skip string, def cue.Value) cueerrors.Error {
 	iter, err := v.Fields()
 	if err != nil {
 		return cueerrors.Promote(err, "")
 	}
 	var invalid, unset cueerrors.Error
 	for iter.Next() {
-		if iter.Selector().Unquoted() == skip {
+		label := iter.Selector().Unquoted()
+		if label == skip {
+			continue
+		}
+		if best, ok := notAllowed(def, []string{label}); ok {
+			var path []string
+			for _, sel := range append(v.Path().Selectors(), iter.Selector()) {
+				path = append(path, sel.String())
+			}
+			invalid = cueerrors.Append(invalid, &fieldError{pos: s.declPos(iter.Value()), path: path,
+				format: "the model has no field %q here%s", args: []any{label, meaning(best)}})
 			continue
 		}
 		err := iter.Value().Validate(cue.Concrete(true))
@@ -413,7 +425,7 @@ func (s *shaper) evalDir(cctx *cue.Context, dir *load.ClusterDir) (r DirResult) 
 		cv := clusters.LookupPath(cue.MakePath(cue.Str(d.Name)))
 		c, err := s.evalCluster(cv, d)
 		if err != nil {
-			r.Err = cueerrors.Append(r.Err, s.locate(err, dir.Instance, d))
+			r.Err = cueerrors.Append(r.Err, s.locate(err, dir.Instance, d, hintsOf(cv)))
 			continue
 		}
 		c.Pos = d.Pos

@@ -2,6 +2,7 @@ package eval
 
 import (
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -82,3 +83,44 @@ func isUserFile(inst *build.Instance, file string) bool {
 }
 
 func dirDepth(file string) int { return strings.Count(filepath.ToSlash(file), "/") }
+
+// elementPos is, for a policy error about one bundle of a cluster
+// (_checks.unknown.NAME), where the cluster's files list NAME in its
+// bundles; else no position.
+func elementPos(inst *build.Instance, path []string, h *hints) token.Pos {
+	i := slices.Index(path, checksField)
+	if h == nil || i < 0 || i+2 >= len(path) || path[i+1] != "unknown" {
+		return token.NoPos
+	}
+	name := unquote(path[i+2])
+	bundles := append(slices.Clone(path[:i]), "bundles")
+	for _, f := range inst.Files {
+		if !isUserFile(inst, f.Filename) {
+			continue
+		}
+		var found token.Pos
+		ast.Walk(f, func(n ast.Node) bool {
+			field, ok := n.(*ast.Field)
+			if !ok || found.IsValid() {
+				return !found.IsValid()
+			}
+			if l, _, err := ast.LabelName(field.Label); err != nil || l != "bundles" {
+				return true
+			}
+			if list, ok := field.Value.(*ast.ListLit); ok {
+				for _, elt := range list.Elts {
+					if lit, ok := elt.(*ast.BasicLit); ok && unquote(lit.Value) == name {
+						found = lit.Pos()
+					}
+				}
+			}
+			return false
+		}, nil)
+		if found.IsValid() {
+			if _, depth := fieldPos(inst, bundles); depth > 0 {
+				return found
+			}
+		}
+	}
+	return token.NoPos
+}

@@ -109,14 +109,16 @@ func Scan(cfg Config) (*Inputs, error) {
 	if errs := checkLayout(fsys); errs != nil {
 		return in, errs
 	}
-	patterns := cfg.Patterns
+	// Patterns are relative to the working directory, as go's and cue's
+	// are; none means every cluster of the module, wherever it runs.
+	patterns, patternDir := cfg.Patterns, dir
 	if len(patterns) == 0 {
-		patterns = []string{DefaultPattern}
+		patterns, patternDir = []string{DefaultPattern}, root
 	}
 	s := &scanner{fsys: fsys, own: map[string]Hash{}, tags: map[string]bool{}, required: map[string]bool{}, tagPos: map[string]token.Pos{}, refusal: map[string]cueerrors.Error{}}
 	seen := map[string]bool{}
 	for _, pat := range patterns {
-		base, recursive, err := resolve(fsys, dir, pat)
+		base, recursive, err := resolve(fsys, patternDir, pat)
 		if err != nil {
 			if _, ok := err.(*UsageError); ok {
 				return nil, err

@@ -232,6 +232,10 @@ func NoClusters(in *Inputs, patterns []string) cueerrors.Error {
 			}
 		}
 	}
-	return cueerrors.Newf(pos, "%s selects no cluster: the files of %s declare none, they only set defaults; a cluster is declared as clusters: <name>: {...}",
-		what, strings.Join(dirs, ", "))
+	hint := "a cluster is declared as clusters: <name>: {...}"
+	if len(patterns) == 1 && !strings.HasSuffix(patterns[0], "...") {
+		hint = fmt.Sprintf("to select the clusters below it, give %q", strings.TrimSuffix(filepath.ToSlash(patterns[0]), "/")+"/...")
+	}
+	return cueerrors.Newf(pos, "%s selects no cluster: the files of %s declare none, they only set defaults; %s",
+		what, strings.Join(dirs, ", "), hint)
 }

@@ -78,8 +78,8 @@ type Result struct {
 	// Notes are errors a placeholder caused (Options.Placeholders): not
 	// errors of the platform, but what was not checked.
 	Notes cueerrors.Error
-	// Evaluated and Cached count the cluster directories evaluated and
-	// served from the cache.
+	// Evaluated and Cached count the clusters evaluated and those served
+	// from the cache.
 	Evaluated, Cached int
 }
 
@@ -247,7 +247,7 @@ func (b *build) readCache(ctx context.Context) {
 			b.missed = append(b.missed, i)
 			continue
 		}
-		b.res.Cached++
+		b.res.Cached += len(b.cached[i])
 		fromCache = append(fromCache, b.cached[i]...)
 	}
 	if b.p != nil {
@@ -319,8 +319,8 @@ func (b *build) evaluate(ctx context.Context) error {
 	if renderErr != nil {
 		return renderErr
 	}
-	b.res.Evaluated = len(b.missed)
 	for _, r := range results {
+		b.res.Evaluated += len(r.Clusters)
 		b.p.Clusters = append(b.p.Clusters, r.Clusters...)
 	}
 	return nil
