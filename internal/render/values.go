@@ -27,10 +27,26 @@ func ValuesApp(p string) (string, bool) {
 	return parts[2] + "/" + parts[3], true
 }
 
-// IsValues reports whether p is the path of a values file.
+// IsValues reports whether p is the path of a values file, or of the
+// ConfigMap holding the same bytes for the Sveltos engine: the files that
+// may hold the secrets the values read.
 func IsValues(p string) bool {
-	_, ok := ValuesApp(p)
+	_, ok := ValuesGroup(p)
 	return ok
+}
+
+// ValuesGroup returns the group of documents of one shape p belongs to if
+// it is a values file ("<category>/<app>", as ValuesApp) or a values
+// ConfigMap ("sveltos:<category>/<app>"): where a diff finds a secret in
+// one, it hides what sits at that place in every other.
+func ValuesGroup(p string) (string, bool) {
+	if app, ok := ValuesApp(p); ok {
+		return app, true
+	}
+	if app, ok := SveltosValuesApp(p); ok {
+		return "sveltos:" + app, true
+	}
+	return "", false
 }
 
 // Values renders the Helm values of every enabled app of a cluster.
