@@ -231,6 +231,7 @@ type Application struct {
 	Name           string   `json:"application"`
 	ControlPlane   string   `json:"controlPlane"`
 	Namespace      string   `json:"namespace"`
+	Release        string   `json:"release"`
 	ChartPath      string   `json:"chartPath"`
 	Revision       string   `json:"revision"`
 	ValueFiles     []string `json:"valueFiles"`
@@ -453,6 +454,8 @@ func generate(as ApplicationSet, gi int, c Cluster) (Application, error) {
 		app.ChartPath = cmp.Or(chart.Path, chart.Chart)
 		app.Revision = chart.TargetRevision
 		app.RepoURL = chart.RepoURL
+		// Helm's release is the Application's name unless set.
+		app.Release = cmp.Or(chart.Helm.ReleaseName, app.Name)
 		if chart.Helm.ValueFiles != nil {
 			app.ValueFiles = chart.Helm.ValueFiles
 		}
