@@ -1,12 +1,15 @@
 package render
 
 import (
+	"bytes"
 	"cmp"
 	"fmt"
 	"maps"
 	"path"
 	"slices"
 	"strings"
+
+	"sigs.k8s.io/yaml"
 
 	"github.com/platformc/platformc/internal/model"
 )
@@ -80,6 +83,31 @@ func SveltosValuesApp(p string) (string, bool) {
 		return "", false
 	}
 	return parts[4] + "/" + strings.TrimSuffix(parts[5], ".yaml"), true
+}
+
+// EditConfigMapValues returns a values ConfigMap (data) with its values
+// document replaced by edit's result, encoded as render writes it: what a
+// diff shows, the secrets of the document hidden as in the values file.
+// ok is false unless data is byte for byte a values ConfigMap as render
+// writes one, so that nothing else in it is changed or lost.
+func EditConfigMapValues(data []byte, edit func(doc []byte) []byte) (_ []byte, ok bool) {
+	var cm configMap
+	if err := yaml.UnmarshalStrict(data, &cm); err != nil || cm.Kind != "ConfigMap" || len(cm.Data) != 1 {
+		return nil, false
+	}
+	doc, ok := cm.Data[ValuesKey]
+	if !ok {
+		return nil, false
+	}
+	if again, err := document(cm); err != nil || !bytes.Equal(again, data) {
+		return nil, false
+	}
+	cm.Data[ValuesKey] = string(edit([]byte(doc)))
+	out, err := document(cm)
+	if err != nil {
+		return nil, false
+	}
+	return out, true
 }
 
 // SveltosChartURL is the repositoryURL of a helmCharts entry deploying app

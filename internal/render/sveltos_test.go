@@ -261,13 +261,44 @@ func TestSveltosValuesApp(t *testing.T) {
 			t.Errorf("SveltosValuesApp(%q) = %q, %v; want %q", p, got, ok, want)
 		}
 	}
-	for p, want := range map[string]string{
-		"sveltos/cp/values/d1/net/web.yaml": "sveltos:net/web",
-		"cluster/d1/net/web/values.yaml":    "net/web",
-		"sveltos/cp/clusters/d1.yaml":       "",
+	for p, want := range map[string]bool{
+		"sveltos/cp/values/d1/net/web.yaml": true,
+		"cluster/d1/net/web/values.yaml":    true,
+		"sveltos/cp/clusters/d1.yaml":       false,
+		"argocd/cp/clusters/d1.yaml":        false,
 	} {
-		if got, _ := ValuesGroup(p); got != want || IsValues(p) != (want != "") {
-			t.Errorf("ValuesGroup(%q) = %q, IsValues %v; want %q", p, got, IsValues(p), want)
+		if IsValues(p) != want {
+			t.Errorf("IsValues(%q) = %v", p, !want)
+		}
+	}
+}
+
+// A diff edits the values document inside a ConfigMap, and only inside a
+// ConfigMap exactly as render writes it.
+func TestEditConfigMapValues(t *testing.T) {
+	p := sveltosPlatform()
+	p.Clusters = []*model.Cluster{withValues(p, cluster("d1", "dev", "base"))}
+	files, err := All(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cm := fileData(t, files, "sveltos/cp-a/values/d1/net/web.yaml")
+	same, ok := EditConfigMapValues(cm, func(doc []byte) []byte { return doc })
+	if !ok || string(same) != string(cm) {
+		t.Fatalf("EditConfigMapValues(identity) = %v:\n%s\nwant\n%s", ok, same, cm)
+	}
+	edited, ok := EditConfigMapValues(cm, func(doc []byte) []byte { return []byte("hidden: yes\n") })
+	if !ok || !strings.Contains(string(edited), "values.yaml: |\n    hidden: yes\n") || !strings.Contains(string(edited), "name: d1-web\n") {
+		t.Errorf("edited:\n%s", edited)
+	}
+	for _, bad := range []string{
+		strings.Replace(string(cm), "namespace: projectsveltos", "namespace: projectsveltos\n  labels: {x: y}", 1),
+		string(cm) + "extra: field\n",
+		"not: [yaml",
+		fmt.Sprintf("%skind: ConfigMap\ndata: {a: b, c: d}\n", Header),
+	} {
+		if out, ok := EditConfigMapValues([]byte(bad), func(doc []byte) []byte { return nil }); ok {
+			t.Errorf("edited a ConfigMap render does not write:\n%s\ninto\n%s", bad, out)
 		}
 	}
 }

@@ -31,22 +31,9 @@ func ValuesApp(p string) (string, bool) {
 // ConfigMap holding the same bytes for the Sveltos engine: the files that
 // may hold the secrets the values read.
 func IsValues(p string) bool {
-	_, ok := ValuesGroup(p)
-	return ok
-}
-
-// ValuesGroup returns the group of documents of one shape p belongs to if
-// it is a values file ("<category>/<app>", as ValuesApp) or a values
-// ConfigMap ("sveltos:<category>/<app>"): where a diff finds a secret in
-// one, it hides what sits at that place in every other.
-func ValuesGroup(p string) (string, bool) {
-	if app, ok := ValuesApp(p); ok {
-		return app, true
-	}
-	if app, ok := SveltosValuesApp(p); ok {
-		return "sveltos:" + app, true
-	}
-	return "", false
+	_, file := ValuesApp(p)
+	_, configMap := SveltosValuesApp(p)
+	return file || configMap
 }
 
 // Values renders the Helm values of every enabled app of a cluster.
