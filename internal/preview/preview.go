@@ -9,6 +9,9 @@
 // Only what platformc writes is modelled: cluster generators with a label
 // selector and values, and default (non-Go) templating. Anything else in an
 // ApplicationSet is refused with an error rather than guessed at.
+//
+// For the control planes with engine "sveltos" it does the same with what
+// Sveltos' addon-controller does (sveltos.go): ReadSveltos and Releases.
 package preview
 
 import (

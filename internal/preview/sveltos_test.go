@@ -214,9 +214,9 @@ func TestSveltosErrors(t *testing.T) {
 		changes: map[string]string{"sveltos/cp/values/a/net/web.yaml": ""},
 		want:    `sveltos/cp/profiles/base-dev.yaml: clusterprofile "base-dev": helmCharts[0]: cluster "a": valuesFrom[0]: ConfigMap fleet/a-web does not exist`,
 	}, {
-		name: "two profiles install one release",
+		name:    "two profiles install one release",
 		changes: map[string]string{"sveltos/cp/profiles/web-again.yaml": strings.Replace(profile, "name: base-dev", "name: web-again", 1)},
-		want: `control plane "cp": cluster "a": release web/web is installed by clusterprofile "base-dev" helmCharts[0] and by clusterprofile "web-again" helmCharts[0]; Sveltos deploys one of them and reports a conflict for the other`,
+		want:    `control plane "cp": cluster "a": release web/web is installed by clusterprofile "base-dev" helmCharts[0] and by clusterprofile "web-again" helmCharts[0]; Sveltos deploys one of them and reports a conflict for the other`,
 	}, {
 		name:    "dependsOn a profile that does not exist",
 		changes: map[string]string{"sveltos/cp/profiles/base-dev.yaml": ""},
