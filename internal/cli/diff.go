@@ -2,6 +2,7 @@ package cli
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/spf13/cobra"
 
@@ -78,7 +79,8 @@ the platform, 2 wrong command line, 3 with --exit-code when DIR differs,
 // hideSecrets redacts a file's content for a diff. The old content of a
 // values file may hold an earlier value of a secret, which the redactor
 // does not know: whatever sits where the app's current values files hold
-// a secret is hidden too.
+// a secret is hidden too. A values ConfigMap holds the values document as
+// a string: it is hidden in the document, as in the values file.
 func hideSecrets(r *redact.Redactor, files []render.File) func(path string, data []byte) []byte {
 	shapes := r.Shapes()
 	for _, f := range files {
@@ -87,6 +89,15 @@ func hideSecrets(r *redact.Redactor, files []render.File) func(path string, data
 		}
 	}
 	return func(path string, data []byte) []byte {
+		if app, ok := render.SveltosValuesApp(path); ok {
+			hide := func(doc []byte) []byte { return shapes.Hide(app, doc) }
+			if out, ok := render.EditConfigMapValues(data, hide); ok {
+				return out
+			}
+			if slices.Contains(shapes.Groups(), app) {
+				return fmt.Appendf(nil, "<redacted: a values ConfigMap of %s, which holds secrets, that is not one platformc writes>\n", app)
+			}
+		}
 		app, _ := render.ValuesApp(path)
 		return shapes.Hide(app, data)
 	}

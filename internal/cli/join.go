@@ -34,7 +34,7 @@ func newJoinCmd() *cobra.Command {
 	var f joinFlags
 	cmd := &cobra.Command{
 		Use:   "join [PATTERN...] [--context TEMPLATE]",
-		Short: "Print the argocd cluster add commands that register the selected clusters",
+		Short: "Print the argocd or sveltosctl commands that register the selected clusters",
 		Long: `Join prints, for teams that register clusters with the argocd CLI rather
 than by applying the Secrets build writes, one command per selected cluster:
 
@@ -46,6 +46,14 @@ ApplicationSets select it exactly as they would the Secret. The commands are
 grouped under a "# control plane NAME" comment: run each group logged in to
 that control plane's ArgoCD (argocd login). Words are quoted for a POSIX
 shell where needed.
+
+For a control plane with engine "sveltos" (its comment says "(sveltos)"),
+the command is sveltosctl's, with the labels and namespace of the
+SveltosCluster build writes; run it with kubectl's current context on the
+Sveltos management cluster:
+
+  sveltosctl register cluster --namespace=NS --cluster=CLUSTER
+      --fleet-cluster-context=CONTEXT --labels=KEY=VALUE,...
 
 --context is the kubeconfig context of the cluster, a Go template over
 .Name, .Server, .Env, .ControlPlane and .Labels (e.g. {{index .Labels "team"}});
@@ -75,33 +83,72 @@ func runJoin(cmd *cobra.Command, patterns []string, f *joinFlags) error {
 	if err != nil {
 		return err
 	}
-	// The commands are made from the registration Secrets build writes, so
-	// they carry the very labels the ApplicationSets select on.
+	// The commands are made from the registration Secrets and the
+	// SveltosClusters build writes, so they carry the very labels the
+	// ApplicationSets and ClusterProfiles select on.
 	cps, err := preview.Read(c.Files, c.Platform.Defaults.ArgoCD.Namespace)
 	if err != nil {
 		return &exitError{code: ExitPlatform, msg: "join: " + err.Error()}
 	}
-	var out strings.Builder
+	scps, err := preview.ReadSveltos(c.Files)
+	if err != nil {
+		return &exitError{code: ExitPlatform, msg: "join: " + err.Error()}
+	}
+	context := func(cl joinCluster) (string, error) {
+		var ctx strings.Builder
+		if err := tmpl.Execute(&ctx, cl); err != nil {
+			return "", usageErr(fmt.Errorf("--context: %w", err))
+		}
+		if ctx.Len() == 0 {
+			return "", usageErr(fmt.Errorf("--context %q: empty for cluster %q", f.context, cl.Name))
+		}
+		return ctx.String(), nil
+	}
+	type group struct{ name, header, commands string }
+	var groups []group
 	n := 0
 	for _, cp := range cps {
 		if len(cp.Clusters) == 0 {
 			continue
 		}
-		fmt.Fprintf(&out, "# control plane %s\n", cp.Name)
+		g := group{name: cp.Name, header: fmt.Sprintf("# control plane %s\n", cp.Name)}
 		for _, cl := range cp.Clusters {
-			var ctx strings.Builder
-			err := tmpl.Execute(&ctx, joinCluster{
+			ctx, err := context(joinCluster{
 				Name: cl.Name, Server: cl.Server, Env: cl.Labels["env"], ControlPlane: cp.Name, Labels: cl.Labels,
 			})
 			if err != nil {
-				return usageErr(fmt.Errorf("--context: %w", err))
+				return err
 			}
-			if ctx.Len() == 0 {
-				return usageErr(fmt.Errorf("--context %q: empty for cluster %q", f.context, cl.Name))
-			}
-			out.WriteString(joinCommand(ctx.String(), cl))
+			g.commands += joinCommand(ctx, cl)
 			n++
 		}
+		groups = append(groups, g)
+	}
+	servers := map[string]string{}
+	for _, cl := range c.Platform.Clusters {
+		servers[cl.Name] = cl.Server
+	}
+	for _, cp := range scps {
+		if len(cp.Clusters) == 0 {
+			continue
+		}
+		g := group{name: cp.Name, header: fmt.Sprintf("# control plane %s (sveltos)\n", cp.Name)}
+		for _, cl := range cp.Clusters {
+			ctx, err := context(joinCluster{
+				Name: cl.Name, Server: servers[cl.Name], Env: cl.Labels["env"], ControlPlane: cp.Name, Labels: cl.Labels,
+			})
+			if err != nil {
+				return err
+			}
+			g.commands += sveltosJoinCommand(ctx, cl)
+			n++
+		}
+		groups = append(groups, g)
+	}
+	slices.SortStableFunc(groups, func(a, b group) int { return strings.Compare(a.name, b.name) })
+	var out strings.Builder
+	for _, g := range groups {
+		out.WriteString(g.header + g.commands)
 	}
 	if _, err := io.WriteString(cmd.OutOrStdout(), out.String()); err != nil {
 		return err
@@ -110,6 +157,24 @@ func runJoin(cmd *cobra.Command, patterns []string, f *joinFlags) error {
 		fmt.Fprintf(cmd.ErrOrStderr(), "join: %d cluster%s\n", n, plural(n))
 	}
 	return nil
+}
+
+// sveltosJoinCommand is the sveltosctl register cluster command for one
+// cluster of a Sveltos control plane: in the namespace of its
+// SveltosCluster, with its labels sorted by key. sveltosctl makes the
+// kubeconfig Secret from the context and writes the SveltosCluster.
+func sveltosJoinCommand(context string, cl preview.SveltosCluster) string {
+	var labels []string
+	for _, k := range slices.Sorted(maps.Keys(cl.Labels)) {
+		labels = append(labels, k+"="+cl.Labels[k])
+	}
+	words := []string{"sveltosctl", "register", "cluster",
+		shellQuote("--namespace=" + cl.Namespace), shellQuote("--cluster=" + cl.Name),
+		shellQuote("--fleet-cluster-context=" + context)}
+	if len(labels) > 0 {
+		words = append(words, shellQuote("--labels="+strings.Join(labels, ",")))
+	}
+	return strings.Join(words, " ") + "\n"
 }
 
 // joinCommand is the argocd cluster add command for one cluster: its

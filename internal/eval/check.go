@@ -25,6 +25,7 @@ func CheckDefaults(p *model.Platform) cueerrors.Error {
 	errs = cueerrors.Append(errs, uniqueApps(p.Bundles))
 	errs = cueerrors.Append(errs, requirements(p.Bundles))
 	errs = cueerrors.Append(errs, controlPlanes(p.Defaults))
+	errs = cueerrors.Append(errs, sveltosSources(p))
 	return errs
 }
 
@@ -36,6 +37,7 @@ func Check(p *model.Platform) error {
 	var errs cueerrors.Error
 	errs = cueerrors.Append(errs, uniqueClusters(declarations(p.Clusters)))
 	errs = cueerrors.Append(errs, applicationNames(p))
+	errs = cueerrors.Append(errs, sveltosProfiles(p))
 	for _, c := range p.Clusters {
 		errs = cueerrors.Append(errs, releases(p, c))
 	}

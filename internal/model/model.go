@@ -28,6 +28,7 @@ type Defaults struct {
 	ArgoCD        ArgoCD                  `json:"argocd"`
 	Environments  map[string]Environment  `json:"environments"`
 	ControlPlanes map[string]ControlPlane `json:"controlPlanes"`
+	Sveltos       Sveltos                 `json:"sveltos"`
 	Settings      map[string]any          `json:"settings"`
 }
 
@@ -127,9 +128,13 @@ type Environment struct {
 	Pos token.Pos `json:"-"`
 }
 
-// ControlPlane is an ArgoCD instance managing some environments.
+// ControlPlane is an ArgoCD instance or a Sveltos management cluster
+// managing some environments.
 type ControlPlane struct {
-	Name         string   `json:"name"`
+	Name string `json:"name"`
+	// Engine is EngineArgoCD or EngineSveltos; "" (a schema older than
+	// the engine field) is ArgoCD.
+	Engine       string   `json:"engine"`
 	Environments []string `json:"environments"`
 	// Pos is where the control plane's environments are declared.
 	Pos token.Pos `json:"-"`

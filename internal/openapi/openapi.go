@@ -8,11 +8,19 @@
 //   - properties, required, additionalProperties (schema or boolean),
 //     unknown fields refused as the API server's strict field validation
 //     does, unless x-kubernetes-preserve-unknown-fields
-//   - items, x-kubernetes-list-type: atomic, x-kubernetes-map-type
-//   - enum, pattern, minLength, maxLength
+//   - items, x-kubernetes-list-type: atomic or map (with
+//     x-kubernetes-list-map-keys: the keys unique), x-kubernetes-map-type
+//   - enum, pattern, minLength, maxLength, minimum, maximum
 //   - anyOf, x-kubernetes-int-or-string
 //   - format: int32, int64, date-time and byte are checked; Kubernetes
 //     ignores formats it does not know, and so does this package
+//   - default is accepted and not applied: the API server fills a missing
+//     field with it, and platformc's objects are checked as written
+//   - x-kubernetes-validations: the CEL rules of the upstream CRDs that
+//     platformc's objects reach are written out in Go (celRules); a rule
+//     that is not there fails the validation of any value it applies to,
+//     and transition rules (reading oldSelf) apply only to updates, so not
+//     to the objects checked here
 //
 // Object metadata, which CRD schemas leave as "type: object", is checked by
 // ObjectMeta as the API server checks it.
@@ -52,13 +60,24 @@ type Schema struct {
 	MaxLength         *int
 	AnyOf             []*Schema
 	IntOrString       bool
+	Minimum, Maximum  *float64
+	// ListMapKeys are the keys of an x-kubernetes-list-type: map.
+	ListMapKeys []string
+	// Validations are the x-kubernetes-validations rules.
+	Validations []Rule
+}
+
+// Rule is one x-kubernetes-validations rule.
+type Rule struct {
+	Rule, Message string
 }
 
 var known = []string{
 	"description", "type", "format", "nullable", "properties", "required",
 	"additionalProperties", "items", "enum", "pattern", "minLength", "maxLength",
 	"anyOf", "x-kubernetes-int-or-string", "x-kubernetes-preserve-unknown-fields",
-	"x-kubernetes-list-type", "x-kubernetes-map-type",
+	"x-kubernetes-list-type", "x-kubernetes-map-type", "x-kubernetes-list-map-keys",
+	"x-kubernetes-validations", "default", "minimum", "maximum",
 }
 
 // Parse reads a schema from its decoded YAML or JSON form.
@@ -87,8 +106,35 @@ func parse(raw any, at string) (*Schema, error) {
 		case "x-kubernetes-preserve-unknown-fields":
 			s.PreserveUnknown, err = boolean(v)
 		case "x-kubernetes-list-type":
-			if v != "atomic" {
-				err = fmt.Errorf("x-kubernetes-list-type %v is not supported (only atomic)", v)
+			if v != "atomic" && v != "map" {
+				err = fmt.Errorf("x-kubernetes-list-type %v is not supported (only atomic and map)", v)
+			}
+		case "x-kubernetes-list-map-keys":
+			list, isList := v.([]any)
+			if !isList {
+				err = fmt.Errorf("x-kubernetes-list-map-keys is not a list")
+			}
+			for _, k := range list {
+				key, e := str(k)
+				if e != nil {
+					err = e
+				}
+				s.ListMapKeys = append(s.ListMapKeys, key)
+			}
+		case "x-kubernetes-validations":
+			s.Validations, err = rules(v)
+		case "default":
+			// Applied by the API server to a missing field; nothing to check.
+		case "minimum", "maximum":
+			n, isNum := v.(float64)
+			if !isNum {
+				err = fmt.Errorf("%s is not a number", k)
+				break
+			}
+			if k == "minimum" {
+				s.Minimum = &n
+			} else {
+				s.Maximum = &n
 			}
 		case "x-kubernetes-map-type":
 			if v != "atomic" && v != "granular" {
@@ -171,7 +217,45 @@ func parse(raw any, at string) (*Schema, error) {
 	default:
 		return nil, fmt.Errorf("%s: unknown type %q", where(at), s.Type)
 	}
+	if (m["x-kubernetes-list-type"] == "map") != (len(s.ListMapKeys) > 0) {
+		return nil, fmt.Errorf("%s: x-kubernetes-list-type: map goes with x-kubernetes-list-map-keys", where(at))
+	}
 	return s, nil
+}
+
+// rules parses x-kubernetes-validations.
+func rules(v any) ([]Rule, error) {
+	list, ok := v.([]any)
+	if !ok {
+		return nil, fmt.Errorf("x-kubernetes-validations is not a list")
+	}
+	var out []Rule
+	for _, e := range list {
+		m, ok := e.(map[string]any)
+		if !ok {
+			return nil, fmt.Errorf("x-kubernetes-validations: a rule is an object")
+		}
+		var r Rule
+		for k, v := range m {
+			var err error
+			switch k {
+			case "rule":
+				r.Rule, err = str(v)
+			case "message":
+				r.Message, err = str(v)
+			case "messageExpression", "reason", "fieldPath", "optionalOldSelf":
+				// How a failure is reported, or (optionalOldSelf) when a
+				// transition rule runs: not what is checked.
+			default:
+				err = fmt.Errorf("x-kubernetes-validations: key %q is not supported by this validator", k)
+			}
+			if err != nil {
+				return nil, err
+			}
+		}
+		out = append(out, r)
+	}
+	return out, nil
 }
 
 func str(v any) (string, error) {
@@ -211,6 +295,17 @@ func (s *Schema) Validate(v any) []error {
 // bare "type: object", and its fields are ObjectMeta's, checked by
 // ObjectMeta here.
 func (s *Schema) ValidateObject(obj map[string]any) []error {
+	return s.validateObject(obj, true)
+}
+
+// ValidateClusterObject checks a whole cluster-scoped Kubernetes object
+// (one without a namespace, such as a ClusterProfile) as ValidateObject
+// does a namespaced one.
+func (s *Schema) ValidateClusterObject(obj map[string]any) []error {
+	return s.validateObject(obj, false)
+}
+
+func (s *Schema) validateObject(obj map[string]any, namespaced bool) []error {
 	rest := make(map[string]any, len(obj))
 	for k, v := range obj {
 		rest[k] = v
@@ -220,7 +315,7 @@ func (s *Schema) ValidateObject(obj map[string]any) []error {
 		return append(s.Validate(rest), fmt.Errorf("metadata: missing"))
 	}
 	rest["metadata"] = map[string]any{}
-	return append(s.Validate(rest), ObjectMeta(meta)...)
+	return append(s.Validate(rest), objectMeta(meta, namespaced)...)
 }
 
 func (s *Schema) validate(v any, at string, errs *[]error) {
@@ -259,6 +354,18 @@ func (s *Schema) validate(v any, at string, errs *[]error) {
 	if len(s.Enum) > 0 && !slices.ContainsFunc(s.Enum, func(e any) bool { return reflect.DeepEqual(e, v) }) {
 		fail("%v is not one of %v", v, s.Enum)
 	}
+	for _, r := range s.Validations {
+		if strings.Contains(r.Rule, "oldSelf") {
+			continue // a transition rule: only on update
+		}
+		check, known := celRules[r.Rule]
+		switch {
+		case !known:
+			fail("x-kubernetes-validations rule %q is not written out in this validator (celRules)", r.Rule)
+		case !check(v):
+			fail("%s (rule %s)", r.Message, r.Rule)
+		}
+	}
 	switch v := v.(type) {
 	case string:
 		n := utf8.RuneCountInString(v)
@@ -282,6 +389,12 @@ func (s *Schema) validate(v any, at string, errs *[]error) {
 			}
 		}
 	case float64:
+		if s.Minimum != nil && v < *s.Minimum {
+			fail("%v is less than the minimum %v", v, *s.Minimum)
+		}
+		if s.Maximum != nil && v > *s.Maximum {
+			fail("%v is more than the maximum %v", v, *s.Maximum)
+		}
 		switch s.Format {
 		case "int32":
 			if v < math.MinInt32 || v > math.MaxInt32 {
@@ -296,6 +409,21 @@ func (s *Schema) validate(v any, at string, errs *[]error) {
 		if s.Items != nil {
 			for i, e := range v {
 				s.Items.validate(e, fmt.Sprintf("%s[%d]", at, i), errs)
+			}
+		}
+		if len(s.ListMapKeys) > 0 {
+			seen := map[string]int{}
+			for i, e := range v {
+				m, _ := e.(map[string]any)
+				var key []string
+				for _, k := range s.ListMapKeys {
+					key = append(key, fmt.Sprint(m[k]))
+				}
+				id := strings.Join(key, "\x00")
+				if j, dup := seen[id]; dup {
+					fail("items %d and %d have the same %s", j, i, strings.Join(s.ListMapKeys, ", "))
+				}
+				seen[id] = i
 			}
 		}
 	case map[string]any:
@@ -424,7 +552,13 @@ var (
 // (a DNS label), labels and annotations (qualified-name keys, label values
 // of at most 63 characters). Other ObjectMeta fields are refused: platformc
 // does not write them.
-func ObjectMeta(v any) []error {
+func ObjectMeta(v any) []error { return objectMeta(v, true) }
+
+// ClusterObjectMeta checks the metadata of a cluster-scoped object as
+// ObjectMeta does a namespaced one's: it has no namespace.
+func ClusterObjectMeta(v any) []error { return objectMeta(v, false) }
+
+func objectMeta(v any, namespaced bool) []error {
 	var errs []error
 	fail := func(format string, args ...any) { errs = append(errs, fmt.Errorf("metadata"+format, args...)) }
 	m, ok := v.(map[string]any)
@@ -435,8 +569,11 @@ func ObjectMeta(v any) []error {
 	if len(name) > 253 || !dnsSubdomain.MatchString(name) {
 		fail(".name: %q is not a DNS subdomain", name)
 	}
-	ns, _ := m["namespace"].(string)
-	if len(ns) > 63 || !dnsLabel.MatchString(ns) {
+	ns, hasNS := m["namespace"].(string)
+	switch {
+	case !namespaced && hasNS:
+		fail(".namespace: %q is set on a cluster-scoped object", ns)
+	case namespaced && (len(ns) > 63 || !dnsLabel.MatchString(ns)):
 		fail(".namespace: %q is not a DNS label", ns)
 	}
 	for _, k := range slices.Sorted(maps.Keys(m)) {

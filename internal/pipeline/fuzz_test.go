@@ -29,6 +29,9 @@ import (
 // inside CUE); an error is a report with at least one entry; and what
 // builds is files whose paths CheckPath accepts and stay inside the
 // output directory, each starting with the header and holding valid YAML.
+// For inputs whose value has an odd length, the cluster's control plane
+// delivers with Sveltos: its values ConfigMaps must hold, read back, the
+// bytes of its values files.
 func FuzzPipeline(f *testing.F) {
 	f.Add("fuzz-1", "tool", "a value", "")
 	f.Add("../../etc", "..", "x", "")
@@ -47,6 +50,9 @@ func FuzzPipeline(f *testing.F) {
 	f.Add("fuzz-1", "tool", "x", `clusters: "fuzz-1": vsphereNamespace: "../x"`)
 	f.Add("fuzz-1", "tool", "x", "clusters: {")
 	f.Add(strings.Repeat("a", 64), strings.Repeat("b", 64), strings.Repeat("c", 1000), "")
+	// Odd lengths: on Sveltos, values a ConfigMap's literal block cannot hold.
+	f.Add("fuzz-1", "tool", " trailing  \n\ttab\r\n{{ .ClusterName }}\n\n", "")
+	f.Add("fuzz-1", "tool", "\ufeff# not a comment\n---\n...", "")
 	mod := f.TempDir()
 	platformtest.CopyPlatform(f, filepath.Join("..", ".."), mod)
 	f.Fuzz(func(t *testing.T, cluster, app, value, snippet string) {
@@ -81,6 +87,10 @@ clusters: %s: {
 }
 `, cuelit.Label.Quote(cluster)))
 		write(t, dir, "clusters/dev/fuzz/snippet.cue", "package clusters\n\n"+snippet+"\n")
+		sveltos := len(value)%2 == 1
+		if sveltos {
+			write(t, dir, "platform/sveltos.cue", "package platform\n\nplatform: controlPlanes: development: engine: \"sveltos\"\n")
+		}
 
 		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 		defer cancel()
@@ -126,7 +136,41 @@ clusters: %s: {
 				t.Fatalf("%s: not valid YAML: %v\n%s", f.Path, err, f.Data)
 			}
 		}
+		if sveltos {
+			sveltosValues(t, res.Files)
+		}
 	})
+}
+
+// sveltosValues checks that every values ConfigMap reads back as the bytes
+// of the values file of its cluster and app.
+func sveltosValues(t *testing.T, files []render.File) {
+	data := map[string][]byte{}
+	for _, f := range files {
+		data[f.Path] = f.Data
+	}
+	n := 0
+	for _, f := range files {
+		app, ok := render.SveltosValuesApp(f.Path)
+		if !ok {
+			continue
+		}
+		n++
+		var cm struct {
+			Data map[string]string `yaml:"data"`
+		}
+		if err := yaml.Unmarshal(f.Data, &cm); err != nil {
+			t.Fatalf("%s: %v", f.Path, err)
+		}
+		cluster := strings.Split(f.Path, "/")[3]
+		values := "cluster/" + cluster + "/" + app + "/values.yaml"
+		if got, want := cm.Data[render.ValuesKey], data[values]; got != string(want) {
+			t.Fatalf("%s holds\n%q\nnot the bytes of %s\n%q", f.Path, got, values, want)
+		}
+	}
+	if n == 0 {
+		t.Fatal("no values ConfigMap rendered for a Sveltos control plane")
+	}
 }
 
 func write(t *testing.T, dir, name, data string) {

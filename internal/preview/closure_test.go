@@ -122,15 +122,19 @@ func checkClosure(t *testing.T, c *platformtest.Compiled) int {
 	if err != nil {
 		t.Fatal(err)
 	}
-	valuesFiles := map[string]int{} // rendered values file → Applications using it
-	for _, f := range c.Files {
-		if strings.HasPrefix(f.Path, "cluster/") {
-			valuesFiles[f.Path] = 0
-		}
-	}
+	// Clusters of Sveltos control planes are checked by
+	// checkSveltosClosure: ArgoCD must not see them.
 	clusters := map[string]*model.Cluster{}
 	for _, cl := range p.Clusters {
-		clusters[cl.Name] = cl
+		if cp, _ := p.ControlPlaneOf(cl.Env); !cp.Sveltos() {
+			clusters[cl.Name] = cl
+		}
+	}
+	valuesFiles := map[string]int{} // rendered values file → Applications using it
+	for _, f := range c.Files {
+		if parts := strings.Split(f.Path, "/"); parts[0] == "cluster" && clusters[parts[1]] != nil {
+			valuesFiles[f.Path] = 0
+		}
 	}
 	byChart := map[string]*model.App{}
 	for _, a := range p.AllApps() {
@@ -148,6 +152,12 @@ func checkClosure(t *testing.T, c *platformtest.Compiled) int {
 		cp, ok := p.ControlPlaneOf(cl.Env)
 		if !ok {
 			t.Fatalf("cluster %s: no control plane for env %s", cl.Name, cl.Env)
+		}
+		if cp.Sveltos() {
+			if got := registered[cl.Name]; got != nil {
+				t.Errorf("cluster %s of Sveltos control plane %s is registered with ArgoCD on %v", cl.Name, cp.Name, got)
+			}
+			continue
 		}
 		if got := registered[cl.Name]; !slices.Equal(got, []string{cp.Name}) {
 			t.Errorf("cluster %s is registered on %v, want [%s]", cl.Name, got, cp.Name)
@@ -201,6 +211,9 @@ func checkClosure(t *testing.T, c *platformtest.Compiled) int {
 	// cluster's control plane, as the model says.
 	for _, cl := range p.Clusters {
 		cp, _ := p.ControlPlaneOf(cl.Env)
+		if cp.Sveltos() {
+			continue
+		}
 		for _, app := range p.Apps(cl) {
 			if n := selections[cl.Name+"/"+app.Name]; n != 1 {
 				t.Errorf("cluster %s, app %s: %d generators select it, want exactly 1", cl.Name, app.Name, n)

@@ -9,6 +9,9 @@
 // Only what platformc writes is modelled: cluster generators with a label
 // selector and values, and default (non-Go) templating. Anything else in an
 // ApplicationSet is refused with an error rather than guessed at.
+//
+// For the control planes with engine "sveltos" it does the same with what
+// Sveltos' addon-controller does (sveltos.go): ReadSveltos and Releases.
 package preview
 
 import (
@@ -231,6 +234,7 @@ type Application struct {
 	Name           string   `json:"application"`
 	ControlPlane   string   `json:"controlPlane"`
 	Namespace      string   `json:"namespace"`
+	Release        string   `json:"release"`
 	ChartPath      string   `json:"chartPath"`
 	Revision       string   `json:"revision"`
 	ValueFiles     []string `json:"valueFiles"`
@@ -453,6 +457,8 @@ func generate(as ApplicationSet, gi int, c Cluster) (Application, error) {
 		app.ChartPath = cmp.Or(chart.Path, chart.Chart)
 		app.Revision = chart.TargetRevision
 		app.RepoURL = chart.RepoURL
+		// Helm's release is the Application's name unless set.
+		app.Release = cmp.Or(chart.Helm.ReleaseName, app.Name)
 		if chart.Helm.ValueFiles != nil {
 			app.ValueFiles = chart.Helm.ValueFiles
 		}

@@ -36,7 +36,7 @@ func ApplicationSetPath(controlPlane, app string) string {
 // ChartPath is the path of an app's umbrella chart in its catalog repo.
 func ChartPath(a *model.App) string { return "./" + path.Join(a.Category, a.Name) }
 
-// ApplicationSets renders, for every control plane, one ApplicationSet per
+// ApplicationSets renders, for every ArgoCD control plane, one ApplicationSet per
 // app with one cluster generator per environment of the control plane in
 // which at least one cluster enables the app's bundle (in the order the
 // control plane lists its environments). An app whose bundle no cluster of
@@ -56,6 +56,9 @@ func ApplicationSets(p *model.Platform) ([]File, error) {
 	}
 	var files []File
 	for _, cp := range p.ControlPlanes() {
+		if cp.Sveltos() {
+			continue // ClusterProfiles deliver its apps
+		}
 		for _, a := range p.AllApps() {
 			var gens []generator
 			for _, env := range cp.Environments {

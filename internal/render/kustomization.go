@@ -14,7 +14,7 @@ func KustomizationPath(controlPlane string) string {
 	return path.Join(ArgoCDDir, controlPlane, "kustomization.yaml")
 }
 
-// Kustomizations renders, for each control plane that has manifests, a
+// Kustomizations renders, for each ArgoCD control plane that has manifests, a
 // kustomization.yaml listing its ApplicationSets and cluster registrations
 // (paths relative to it, sorted), so that one bootstrap Application per
 // control plane, or kubectl apply -k, deploys everything platformc emits
@@ -35,7 +35,7 @@ func Kustomizations(p *model.Platform, appSets []File) ([]File, error) {
 		add(f.Path)
 	}
 	for _, c := range p.Clusters {
-		if cp, ok := p.ControlPlaneOf(c.Env); ok {
+		if cp, ok := p.ControlPlaneOf(c.Env); ok && !cp.Sveltos() {
 			add(RegistrationPath(cp.Name, c.Name))
 		}
 	}

@@ -39,6 +39,9 @@ func Registration(p *model.Platform, c *model.Cluster) (File, error) {
 	if !ok {
 		return File{}, fmt.Errorf("cluster %q: no control plane manages env %q", c.Name, c.Env)
 	}
+	if cp.Sveltos() {
+		return File{}, fmt.Errorf("cluster %q: control plane %q delivers with Sveltos: the cluster has a SveltosCluster, not an ArgoCD registration", c.Name, cp.Name)
+	}
 	labels := maps.Clone(c.Labels)
 	if labels == nil {
 		labels = map[string]string{}

@@ -73,20 +73,33 @@ func Clusters(p *model.Platform, clusters []*model.Cluster) ([][]File, error) {
 
 // Cluster renders the files that belong to one cluster: they depend on the
 // cluster and the platform's defaults and bundles only, which is what lets
-// a build cache them per cluster.
+// a build cache them per cluster. Its values, its TKC, and what its control
+// plane's engine needs of it: its ArgoCD registration, or its
+// SveltosCluster and values ConfigMaps.
 func Cluster(p *model.Platform, c *model.Cluster) ([]File, error) {
-	files, err := Values(p, c)
+	values, err := Values(p, c)
 	if err != nil {
 		return nil, err
 	}
-	for _, kind := range []func(*model.Platform, *model.Cluster) (File, error){Registration, TanzuCluster} {
-		f, err := kind(p, c)
+	files := values
+	if cp, ok := p.ControlPlaneOf(c.Env); ok && cp.Sveltos() {
+		fs, err := sveltosCluster(p, c, cp, values)
+		if err != nil {
+			return nil, err
+		}
+		files = append(files, fs...)
+	} else {
+		f, err := Registration(p, c)
 		if err != nil {
 			return nil, err
 		}
 		files = append(files, f)
 	}
-	return files, nil
+	f, err := TanzuCluster(p, c)
+	if err != nil {
+		return nil, err
+	}
+	return append(files, f), nil
 }
 
 // eachCluster renders one file per cluster with kind.
@@ -104,7 +117,9 @@ func eachCluster(p *model.Platform, kind func(*model.Platform, *model.Cluster) (
 
 // Platform renders the files that depend on every cluster at once: the
 // ApplicationSets, whose generators select clusters by environment, and
-// each control plane's kustomization listing its manifests.
+// each control plane's kustomization listing its manifests; for the control
+// planes with engine "sveltos", the ClusterProfiles, GitRepositories and
+// kustomizations instead.
 func Platform(p *model.Platform) ([]File, error) {
 	appSets, err := ApplicationSets(p)
 	if err != nil {
@@ -114,7 +129,11 @@ func Platform(p *model.Platform) ([]File, error) {
 	if err != nil {
 		return nil, err
 	}
-	return append(appSets, kustomizations...), nil
+	sveltos, err := Sveltos(p)
+	if err != nil {
+		return nil, err
+	}
+	return slices.Concat(appSets, kustomizations, sveltos), nil
 }
 
 // Sort sorts files by path, the order they are listed and written in.

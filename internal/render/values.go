@@ -27,10 +27,13 @@ func ValuesApp(p string) (string, bool) {
 	return parts[2] + "/" + parts[3], true
 }
 
-// IsValues reports whether p is the path of a values file.
+// IsValues reports whether p is the path of a values file, or of the
+// ConfigMap holding the same bytes for the Sveltos engine: the files that
+// may hold the secrets the values read.
 func IsValues(p string) bool {
-	_, ok := ValuesApp(p)
-	return ok
+	_, file := ValuesApp(p)
+	_, configMap := SveltosValuesApp(p)
+	return file || configMap
 }
 
 // Values renders the Helm values of every enabled app of a cluster.
