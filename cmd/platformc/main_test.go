@@ -55,6 +55,7 @@ func TestScripts(t *testing.T) {
 			"cmpyaml":  cmdCmpyaml,
 			"envfile":  cmdEnvfile,
 			"nosecret": cmdNosecret,
+			"outenv":   cmdOutenv,
 		},
 	})
 }
