@@ -107,77 +107,18 @@ func (f *impactFormat) Set(s string) error {
 }
 
 func runImpact(cmd *cobra.Command, patterns []string, f *impactFlags) error {
-	ctx := cmd.Context()
 	if f.against == "" {
 		return usageErr(errors.New("--against REF is required: the git revision to compare with, such as origin/main"))
 	}
-	cwd, err := os.Getwd()
+	revs, err := evaluateRevisions(cmd, f, patterns)
 	if err != nil {
 		return err
 	}
-	root, err := load.ModuleRoot(cwd)
-	if err != nil {
-		return err
-	}
-	repo, err := gitrev.Find(ctx, root)
-	if err != nil {
-		return gitError(err)
-	}
-	commit, err := repo.Resolve(ctx, f.against)
-	if err != nil {
-		return gitError(err)
-	}
-	snap, err := repo.Module(ctx, commit)
-	if err != nil {
-		return gitError(err)
-	}
-
-	// The working tree first: a bad pattern is its usage error, and it
-	// is scanned before REF's copy exists.
-	wt, wtErr := compile(cmd, &f.commonFlags, pipeline.Options{Patterns: patterns})
-	if wtErr != nil && !isPlatformError(wtErr) {
-		return wtErr
-	}
-	// A name starting with "." is skipped by cue and by every scan, should
-	// the temporary directory be inside the module.
-	tmp, err := os.MkdirTemp("", ".platformc-impact-")
-	if err != nil {
-		return &exitError{code: ExitPlatform, msg: err.Error()}
-	}
-	defer os.RemoveAll(tmp)
-	if err := snap.Extract(ctx, tmp); err != nil {
-		return gitError(err)
-	}
-	rel, err := filepath.Rel(root, cwd)
-	if err != nil {
-		return err
-	}
-	refDir := filepath.Join(tmp, rel)
-	if err := os.MkdirAll(refDir, 0o755); err != nil {
-		return &exitError{code: ExitPlatform, msg: err.Error()}
-	}
-	var ref *pipeline.Result
-	var refErr error
-	if refPats, ok := atRevision(patterns, cwd, root, tmp); ok {
-		// Whatever goes wrong at REF is reported under its name, with the
-		// paths of its copy made the module's.
-		ref, refErr = compile(cmd, &f.commonFlags, pipeline.Options{Dir: refDir, Patterns: refPats})
-	}
-	if wtErr != nil || refErr != nil {
-		return revisionErrors(cmd, []failure{{"in the working tree", wtErr, ""}, {"at " + commit.String(), refErr, tmp}})
-	}
-
-	complete := wt.Complete && ref != nil && ref.Complete
-	old := impact.Revision{Name: "at " + commit.String()}
-	if ref != nil {
-		old.Platform, old.Files = ref.Platform, written(ref, complete)
-	}
-	new := impact.Revision{Name: "in the working tree", Platform: wt.Platform, Files: written(wt, complete)}
-	r, err := impact.Compare(old, new)
+	r, err := impact.Compare(revs.before, revs.after)
 	if err != nil {
 		return &exitError{code: ExitPlatform, msg: "impact: " + err.Error()}
 	}
-	r.Against, r.Commit, r.Complete = commit.Ref, commit.ID, complete
+	r.Against, r.Commit, r.Complete = revs.commit.Ref, revs.commit.ID, revs.complete
 
 	stdout := cmd.OutOrStdout()
 	switch f.format {
@@ -186,7 +127,7 @@ func runImpact(cmd *cobra.Command, patterns []string, f *impactFlags) error {
 		enc.SetIndent("", "  ")
 		err = enc.Encode(r)
 	case impactMarkdown:
-		err = r.Markdown(stdout, hideSecrets(sessionOf(cmd).redactor, slices.Concat(new.Files, old.Files)))
+		err = r.Markdown(stdout, hideSecrets(sessionOf(cmd).redactor, slices.Concat(revs.after.Files, revs.before.Files)))
 	default:
 		err = r.Text(stdout)
 	}
@@ -194,17 +135,97 @@ func runImpact(cmd *cobra.Command, patterns []string, f *impactFlags) error {
 		return err
 	}
 	if !f.quiet {
-		refCached, refEvaluated := 0, 0
-		if ref != nil {
-			refCached, refEvaluated = ref.Cached, ref.Evaluated
-		}
 		fmt.Fprintf(cmd.ErrOrStderr(), "impact against %s: %s, %d unchanged; cluster directories: working tree %d evaluated, %d cached; %s %d evaluated, %d cached\n",
-			commit, changes(len(r.Files)), r.Unchanged, wt.Evaluated, wt.Cached, commit.Ref, refEvaluated, refCached)
+			revs.commit, changes(len(r.Files)), r.Unchanged, revs.wt.Evaluated, revs.wt.Cached, revs.commit.Ref, revs.ref.Evaluated, revs.ref.Cached)
 	}
 	if f.exitCode && !r.Empty() {
 		return &exitError{code: ExitDrift}
 	}
 	return nil
+}
+
+// revisions are the two sides impact compares.
+type revisions struct {
+	commit gitrev.Commit
+	// wt and ref are the evaluations of the working tree and of REF
+	// (empty if the patterns name no directory REF has).
+	wt, ref *pipeline.Result
+	// before and after are REF and the working tree, as compared.
+	before, after impact.Revision
+	// complete says that both selected every cluster.
+	complete bool
+}
+
+// evaluateRevisions lists the module at REF, evaluates the working tree,
+// then copies REF out of git into a temporary directory and evaluates it,
+// both through compile, as every command evaluates. What git cannot give
+// is a usage error, said before anything is evaluated; errors of either
+// revision are reported under its name.
+func evaluateRevisions(cmd *cobra.Command, f *impactFlags, patterns []string) (*revisions, error) {
+	ctx := cmd.Context()
+	cwd, err := os.Getwd()
+	if err != nil {
+		return nil, err
+	}
+	root, err := load.ModuleRoot(cwd)
+	if err != nil {
+		return nil, err
+	}
+	repo, err := gitrev.Find(ctx, root)
+	if err != nil {
+		return nil, gitError(err)
+	}
+	commit, err := repo.Resolve(ctx, f.against)
+	if err != nil {
+		return nil, gitError(err)
+	}
+	snap, err := repo.Module(ctx, commit)
+	if err != nil {
+		return nil, gitError(err)
+	}
+
+	// The working tree first: a bad pattern is its usage error, and it
+	// is scanned before REF's copy exists.
+	wt, wtErr := compile(cmd, &f.commonFlags, pipeline.Options{Patterns: patterns})
+	if wtErr != nil && !isPlatformError(wtErr) {
+		return nil, wtErr
+	}
+	// A name starting with "." is skipped by cue and by every scan, should
+	// the temporary directory be inside the module.
+	tmp, err := os.MkdirTemp("", ".platformc-impact-")
+	if err != nil {
+		return nil, &exitError{code: ExitPlatform, msg: err.Error()}
+	}
+	defer os.RemoveAll(tmp)
+	if err := snap.Extract(ctx, tmp); err != nil {
+		return nil, gitError(err)
+	}
+	rel, err := filepath.Rel(root, cwd)
+	if err != nil {
+		return nil, err
+	}
+	refDir := filepath.Join(tmp, rel)
+	if err := os.MkdirAll(refDir, 0o755); err != nil {
+		return nil, &exitError{code: ExitPlatform, msg: err.Error()}
+	}
+	ref := &pipeline.Result{}
+	var refErr error
+	refPats, selects := atRevision(patterns, cwd, root, tmp)
+	if selects {
+		// Whatever goes wrong at REF is reported under its name, with the
+		// paths of its copy made the module's.
+		ref, refErr = compile(cmd, &f.commonFlags, pipeline.Options{Dir: refDir, Patterns: refPats})
+		if errors.Is(refErr, context.Canceled) {
+			return nil, refErr
+		}
+	}
+	if wtErr != nil || refErr != nil {
+		return nil, revisionErrors(cmd, []failure{{"in the working tree", wtErr, ""}, {"at " + commit.String(), refErr, tmp}})
+	}
+	revs := &revisions{commit: commit, wt: wt, ref: ref, complete: wt.Complete && selects && ref.Complete}
+	revs.before = impact.Revision{Name: "at " + commit.String(), Platform: ref.Platform, Files: written(ref, revs.complete)}
+	revs.after = impact.Revision{Name: "in the working tree", Platform: wt.Platform, Files: written(wt, revs.complete)}
+	return revs, nil
 }
 
 // changes is "1 file changes", "2 files change".
@@ -226,8 +247,9 @@ func written(res *pipeline.Result, complete bool) []render.File {
 
 // atRevision maps the patterns, relative to cwd in the module at root, to
 // the same directories of the module at REF in refRoot (relative ones stay
-// as they are: REF is evaluated from the directory that mirrors cwd). A pattern naming a directory REF lacks selects nothing there and
-// is dropped; ok is false when nothing is left (every selected cluster is
+// as they are: REF is evaluated from the directory that mirrors cwd). A
+// pattern naming a directory REF lacks selects nothing there and is
+// dropped; ok is false when nothing is left (every selected cluster is
 // new). No patterns stay no patterns: the default.
 func atRevision(patterns []string, cwd, root, refRoot string) (_ []string, ok bool) {
 	if len(patterns) == 0 {

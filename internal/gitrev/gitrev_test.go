@@ -232,3 +232,26 @@ func TestParseTreeRefusesEscapes(t *testing.T) {
 		t.Errorf("parseTree: %+v, %v", entries, err)
 	}
 }
+
+// FuzzParseTree: whatever git ls-tree (or a crafted tree) says, every path
+// accepted is relative, clean and free of . and .. elements, so that
+// writing it into the destination cannot leave it.
+func FuzzParseTree(f *testing.F) {
+	f.Add([]byte("100644 blob 0123456789abcdef0123456789abcdef01234567\tclusters/dev/a/cluster.cue\x00"))
+	f.Add([]byte("120000 blob 0123456789abcdef0123456789abcdef01234567\tclusters/prod/link\x00160000 commit 0123456789abcdef0123456789abcdef01234567\tvendor/sub\x00"))
+	f.Add([]byte("100644 blob 01\t../escape\x00"))
+	f.Add([]byte("100644 blob 01\t/abs\x00"))
+	f.Add([]byte("100644 blob 01\ta//b\x00"))
+	f.Add([]byte("100644 blob 01\tno-terminator"))
+	f.Fuzz(func(t *testing.T, out []byte) {
+		entries, err := parseTree(out)
+		if err != nil {
+			return
+		}
+		for _, e := range entries {
+			if !fs.ValidPath(e.path) || e.path == "." || filepath.IsAbs(e.path) || !filepath.IsLocal(e.path) {
+				t.Errorf("accepted %q", e.path)
+			}
+		}
+	})
+}
