@@ -58,6 +58,7 @@ func TestScripts(t *testing.T) {
 			"cmpyaml":  cmdCmpyaml,
 			"envfile":  cmdEnvfile,
 			"nosecret": cmdNosecret,
+			"outenv":   cmdOutenv,
 		},
 	})
 }

@@ -98,7 +98,7 @@ schema/, platform/, bundles/ and clusters/.`,
 	prof := registerProfileFlags(root)
 	root.PersistentPreRunE = func(*cobra.Command, []string) error { return prof.start() }
 	root.PersistentPostRunE = func(*cobra.Command, []string) error { return prof.stop() }
-	root.AddCommand(newBuildCmd(), newVetCmd(), newDiffCmd(), newAppsCmd(), newJoinCmd(), newListCmd(), newShowCmd(), newDocsCmd(), newInitCmd(), newCleanCmd(), newVersionCmd())
+	root.AddCommand(newBuildCmd(), newVetCmd(), newDiffCmd(), newImpactCmd(), newAppsCmd(), newJoinCmd(), newListCmd(), newShowCmd(), newDocsCmd(), newInitCmd(), newCleanCmd(), newVersionCmd())
 	root.AddCommand(newHelpTopics()...)
 	// cobra adds its completion command when it runs; made now, it can
 	// have an example like every other command.
