@@ -8,6 +8,7 @@ import (
 
 	"github.com/platformc/platformc/internal/model"
 	"github.com/platformc/platformc/internal/pipeline"
+	"github.com/platformc/platformc/internal/suggest"
 	"github.com/platformc/platformc/internal/view"
 )
 
@@ -92,5 +93,9 @@ func whatError(cmd *cobra.Command, args []string) error {
 	if len(args) == 0 {
 		return usageErr(fmt.Errorf("%s what? one of: %s", cmd.Name(), strings.Join(kinds, ", ")))
 	}
-	return usageErr(fmt.Errorf("%s %q: not one of: %s", cmd.Name(), args[0], strings.Join(kinds, ", ")))
+	hint := ""
+	if best, ok := suggest.Closest(args[0], kinds); ok {
+		hint = fmt.Sprintf("; did you mean %q?", best)
+	}
+	return usageErr(fmt.Errorf("%s %q: not one of: %s%s", cmd.Name(), args[0], strings.Join(kinds, ", "), hint))
 }

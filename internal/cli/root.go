@@ -93,7 +93,10 @@ schema/, platform/, bundles/ and clusters/.`,
   platformc build --check -o ../values-repo       # exit 3 if the values repo is out of date`,
 		SilenceErrors: true,
 		SilenceUsage:  true,
+		// --version prints what platformc version prints.
+		Version: versionString(),
 	}
+	root.SetVersionTemplate("{{.Version}}\n")
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageErr(err) })
 	prof := registerProfileFlags(root)
 	root.PersistentPreRunE = func(*cobra.Command, []string) error { return prof.start() }

@@ -72,20 +72,18 @@ func (d Defaults) SourceName(repoURL, branch string) string {
 }
 
 // FluxURL is repoURL as a Flux GitRepository takes it: https:// and ssh://
-// URLs as they are, and git's scp-like form, which Flux refuses, as the
-// ssh:// URL git treats the same way (git@host:org/repo is
-// ssh://git@host/org/repo; git@host/org/repo, without the colon, is read
-// as ssh://git@host/org/repo too).
+// URLs as they are, and git's scp-like form (user@host:org/repo, the only
+// other form #RepoURL accepts), which Flux refuses, as the ssh:// URL git
+// treats the same way (ssh://user@host/org/repo).
 func FluxURL(repoURL string) string {
-	rest, ok := strings.CutPrefix(repoURL, "git@")
+	if strings.Contains(repoURL, "://") {
+		return repoURL
+	}
+	userHost, path, ok := strings.Cut(repoURL, ":")
 	if !ok {
 		return repoURL
 	}
-	colon, slash := strings.IndexByte(rest, ':'), strings.IndexByte(rest, '/')
-	if colon >= 0 && (slash < 0 || colon < slash) {
-		rest = rest[:colon] + "/" + strings.TrimPrefix(rest[colon+1:], "/")
-	}
-	return "ssh://git@" + rest
+	return "ssh://" + userHost + "/" + strings.TrimPrefix(path, "/")
 }
 
 // SveltosControlPlanes returns the control planes with engine "sveltos",

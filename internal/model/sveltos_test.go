@@ -12,8 +12,8 @@ func TestFluxURL(t *testing.T) {
 		"ssh://git@git.corp.local:2222/mirror/catalog.git":         "ssh://git@git.corp.local:2222/mirror/catalog.git",
 		"git@github.com:org/catalog.git":                           "ssh://git@github.com/org/catalog.git",
 		"git@github.com:/org/catalog.git":                          "ssh://git@github.com/org/catalog.git",
-		"git@git.corp.local/mirror/kubernetes-service-catalog.git": "ssh://git@git.corp.local/mirror/kubernetes-service-catalog.git",
-		"git@host":       "ssh://git@host",
+		"git@git.corp.local:mirror/kubernetes-service-catalog.git": "ssh://git@git.corp.local/mirror/kubernetes-service-catalog.git",
+		"deploy@git.corp.local:mirror/catalog.git":                 "ssh://deploy@git.corp.local/mirror/catalog.git",
 		"git@host:a:b/c": "ssh://git@host/a:b/c",
 	} {
 		if got := model.FluxURL(in); got != want {

@@ -41,8 +41,8 @@ spec:
       project: bootstrap
       destination: {server: '{{server}}', namespace: web}
       sources:
-      - {repoURL: 'git@git.example/values.git', targetRevision: main, ref: valuesRepo}
-      - repoURL: git@git.example/catalog.git
+      - {repoURL: 'git@git.example:values.git', targetRevision: main, ref: valuesRepo}
+      - repoURL: git@git.example:catalog.git
         targetRevision: '{{values.branch}}'
         path: ./net/web
         helm:
@@ -189,8 +189,8 @@ func TestApplicationManifest(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := []ValueFile{
-		{RepoURL: "git@git.example/catalog.git", Revision: "development", Path: "net/web/values.yaml"},
-		{RepoURL: "git@git.example/values.git", Revision: "main", Path: "cluster/d1/net/web/values.yaml"},
+		{RepoURL: "git@git.example:catalog.git", Revision: "development", Path: "net/web/values.yaml"},
+		{RepoURL: "git@git.example:values.git", Revision: "main", Path: "cluster/d1/net/web/values.yaml"},
 	}
 	if !reflect.DeepEqual(vf, want) {
 		t.Errorf("value files %+v, want %+v", vf, want)

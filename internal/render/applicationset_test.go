@@ -79,10 +79,10 @@ spec:
       project: bootstrap
       destination: {server: '{{server}}', namespace: web}
       sources:
-      - repoURL: git@git.example/values.git
+      - repoURL: git@git.example:values.git
         targetRevision: main
         ref: valuesRepo
-      - repoURL: git@git.example/catalog.git
+      - repoURL: git@git.example:catalog.git
         targetRevision: '{{values.branch}}'
         path: ./net/web
         helm:
@@ -113,8 +113,8 @@ spec:
       project: bootstrap
       destination: {server: '{{server}}', namespace: cache}
       sources:
-      - {repoURL: git@git.example/values.git, targetRevision: main, ref: valuesRepo}
-      - repoURL: git@git.example/catalog.git
+      - {repoURL: git@git.example:values.git, targetRevision: main, ref: valuesRepo}
+      - repoURL: git@git.example:catalog.git
         targetRevision: '{{values.branch}}'
         path: ./data/cache
         helm:
@@ -152,7 +152,7 @@ spec:
       project: edge
       destination: {server: '{{server}}', namespace: web}
       sources:
-      - {repoURL: git@git.example/values.git, targetRevision: main, ref: valuesRepo}
+      - {repoURL: git@git.example:values.git, targetRevision: main, ref: valuesRepo}
       - repoURL: https://git.example/other-catalog.git
         targetRevision: '{{values.branch}}'
         path: ./net/web
@@ -184,8 +184,8 @@ spec:
       project: bootstrap
       destination: {server: '{{server}}', namespace: web}
       sources:
-      - {repoURL: git@git.example/values.git, targetRevision: main, ref: valuesRepo}
-      - repoURL: git@git.example/catalog.git
+      - {repoURL: git@git.example:values.git, targetRevision: main, ref: valuesRepo}
+      - repoURL: git@git.example:catalog.git
         targetRevision: '{{values.branch}}'
         path: ./net/web
         helm:

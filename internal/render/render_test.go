@@ -23,12 +23,12 @@ func testPlatform(clusters ...*model.Cluster) *model.Platform {
 			Automated:       model.Automated{Enabled: true, Prune: true, SelfHeal: true},
 			CreateNamespace: true,
 		},
-		CatalogRepo: model.CatalogRepo{URL: "git@git.example/catalog.git"},
+		CatalogRepo: model.CatalogRepo{URL: "git@git.example:catalog.git"},
 	}
 	return &model.Platform{
 		Defaults: model.Defaults{
-			ValuesRepo:  model.ValuesRepo{URL: "git@git.example/values.git", Revision: "main"},
-			CatalogRepo: model.CatalogRepo{URL: "git@git.example/catalog.git"},
+			ValuesRepo:  model.ValuesRepo{URL: "git@git.example:values.git", Revision: "main"},
+			CatalogRepo: model.CatalogRepo{URL: "git@git.example:catalog.git"},
 			ArgoCD:      model.ArgoCD{Namespace: "argocd"},
 			Environments: map[string]model.Environment{
 				"dev":     {Name: "dev", Branch: "development"},

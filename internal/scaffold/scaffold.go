@@ -53,7 +53,7 @@ func Files(mpath string) ([]render.File, error) {
 	if err != nil {
 		return nil, err
 	}
-	files := []render.File{{Path: "cue.mod/module.cue", Data: modFile}}
+	files := []render.File{{Path: "cue.mod/module.cue", Data: modFile}, {Path: ".gitignore", Data: []byte(gitignore)}}
 	files = append(files, Schema()...)
 	base, _, ok := ast.SplitPackageVersion(mpath)
 	if !ok {
@@ -82,10 +82,20 @@ func Files(mpath string) ([]render.File, error) {
 	return files, nil
 }
 
+// gitignore keeps what platformc writes into the repo itself out of git
+// add -A: the build output and a build cache kept in the repository.
+const gitignore = `# The build output (platformc build, diff, impact compare with ./out unless
+# -o says otherwise; CI builds into a checkout of the values repo instead).
+/out/
+# A build cache kept in the repository, for PLATFORMC_CACHE=.cache.
+/.cache/
+`
+
 // Schema returns the schema platformc was built with as the files of
-// schema/, each behind the generated header: they are platformc's, and
-// platformc init --upgrade-schema replaces them. Paths are relative to the
-// module root.
+// schema/, as this repository's schema/ holds them: each behind the
+// generated header (they are platformc's, and platformc init
+// --upgrade-schema replaces them; TestSchemaFilesHaveTheHeader keeps the
+// header on). Paths are relative to the module root.
 func Schema() []render.File {
 	entries, err := fs.ReadDir(schema.FS, ".")
 	if err != nil {
@@ -97,9 +107,7 @@ func Schema() []render.File {
 		if err != nil {
 			panic(err)
 		}
-		head := render.CUEHeader + "// platformc init --upgrade-schema rewrites this file (schema " + schema.Version +
-			"); add your own definitions in files of your own.\n\n"
-		files = append(files, render.File{Path: path.Join(load.SchemaDir, e.Name()), Data: append([]byte(head), data...)})
+		files = append(files, render.File{Path: path.Join(load.SchemaDir, e.Name()), Data: data})
 	}
 	return files
 }

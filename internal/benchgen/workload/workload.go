@@ -117,8 +117,8 @@ import "bench.local/platform/schema"
 
 platform: schema.#Platform & {
 	registry: "pullproxy.corp.local"
-	valuesRepo: url: "git@git.corp.local/platformteam/service-value-repo"
-	catalogRepo: url: "git@git.corp.local/mirror/kubernetes-service-catalog.git"
+	valuesRepo: url: "git@git.corp.local:platformteam/service-value-repo"
+	catalogRepo: url: "git@git.corp.local:mirror/kubernetes-service-catalog.git"
 	environments: {
 		dev: branch:     "development"
 		staging: branch: "development"
