@@ -52,17 +52,31 @@ func tuneGC() {
 // stderr, and returns the exit code. Every byte goes through one redactor,
 // which learns the secrets the platform reads (see internal/redact).
 func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	return execute(ctx, newRootCmd(), args, stdout, stderr)
+}
+
+// execute runs root, as Run does.
+func execute(ctx context.Context, root *cobra.Command, args []string, stdout, stderr io.Writer) (code int) {
 	r := redact.New(nil)
 	s := &session{redactor: r, stdout: redact.NewWriter(stdout, r)}
 	// Messages are shown line by line (a wait for a lock, progress);
 	// the secrets are learnt before the first message that could hold one.
 	errw := redact.NewLineWriter(stderr, r)
-	root := newRootCmd()
+	defer func() {
+		// A bug must not print a secret either: the panic and its stack go
+		// through the redactor, rather than raw to the terminal.
+		if p := recover(); p != nil {
+			_ = s.stdout.Flush()
+			fmt.Fprintf(errw, "platformc: internal error: %v; please report it\n%s", p, debug.Stack())
+			_ = errw.Flush()
+			code = ExitPlatform
+		}
+	}()
 	root.SetArgs(args)
 	root.SetOut(s.stdout)
 	root.SetErr(errw)
 	cmd, err := root.ExecuteContextC(context.WithValue(ctx, sessionKey{}, s))
-	code := report(cmd, err, errw)
+	code = report(cmd, err, errw)
 	// Data first, then what is said about it.
 	if err := s.stdout.Flush(); err != nil && code == ExitOK {
 		code = ExitPlatform
