@@ -134,14 +134,12 @@ func (h *hints) envUnset() bool {
 	return env.Exists() && !env.IsConcrete()
 }
 
-// overridden explains a conflict in a cluster's values between a value the
-// cluster sets and one a bundle sets without a default: a bundle's value
-// is the cluster's unless it is marked as a default (*v | type). It
-// returns the explanation and the bundle's position, if that is what path
-// (an error's, below the cluster) is.
-func (s *shaper) overridden(h *hints, path []string, isUser func(string) bool) (string, token.Pos, bool) {
+// conjuncts are, for a value in a cluster's values (path, an error's,
+// below the cluster), the conjunct the cluster's own files give (mine)
+// and the one its bundle gives (theirs), if it has both.
+func (s *shaper) conjuncts(h *hints, path []string, isUser func(string) bool) (mine, theirs cue.Value, ok bool) {
 	if h == nil || len(path) < 4 || path[2] != "values" {
-		return "", token.NoPos, false
+		return mine, theirs, false
 	}
 	v := h.cluster
 	for _, sel := range path[2:] {
@@ -149,25 +147,32 @@ func (s *shaper) overridden(h *hints, path []string, isUser func(string) bool) (
 	}
 	op, args := v.Expr()
 	if op != cue.AndOp {
-		return "", token.NoPos, false
+		return mine, theirs, false
 	}
-	var mine, theirs cue.Value
 	for _, a := range args {
-		p := a.Pos()
-		switch {
-		case !p.IsValid() || !a.IsConcrete():
+		switch p := a.Pos(); {
+		case !p.IsValid():
 		case isUser(p.Filename()):
 			mine = a
 		case !s.inSchema(p) && s.inBundles(p):
 			theirs = a
 		}
 	}
-	if !mine.Exists() || !theirs.Exists() {
+	return mine, theirs, mine.Exists() && theirs.Exists() && mine.IsConcrete()
+}
+
+// overridden explains a conflict in a cluster's values between a value the
+// cluster sets and one a bundle sets without a default: a bundle's value
+// is the cluster's unless it is marked as a default (*v | type). It
+// returns the explanation and the bundle's position, if that is what path
+// (an error's, below the cluster) is.
+func (s *shaper) overridden(h *hints, path []string, isUser func(string) bool) (string, token.Pos, bool) {
+	mine, theirs, ok := s.conjuncts(h, path, isUser)
+	if !ok || !theirs.IsConcrete() {
 		return "", token.NoPos, false
 	}
-	kind := theirs.IncompleteKind().String()
 	msg := fmt.Sprintf("the cluster sets %s, but its bundle sets %s without a default (at the position below), which a cluster cannot override; to let clusters override it, write *%s | %s in the bundle",
-		literal(mine), literal(theirs), literal(theirs), kind)
+		literal(mine), literal(theirs), literal(theirs), theirs.IncompleteKind())
 	return msg, theirs.Pos(), true
 }
 
@@ -175,29 +180,8 @@ func (s *shaper) overridden(h *hints, path []string, isUser func(string) bool) (
 // sets a default or a type (replicaCount: *2 | int, set to "3"): one
 // sentence rather than CUE's error for each branch of the disjunction.
 func (s *shaper) mistyped(h *hints, path []string, isUser func(string) bool) (string, token.Pos, bool) {
-	if h == nil || len(path) < 4 || path[2] != "values" {
-		return "", token.NoPos, false
-	}
-	v := h.cluster
-	for _, sel := range path[2:] {
-		v = v.LookupPath(cue.MakePath(selector(sel)))
-	}
-	op, args := v.Expr()
-	if op != cue.AndOp {
-		return "", token.NoPos, false
-	}
-	var mine, theirs cue.Value
-	for _, a := range args {
-		p := a.Pos()
-		switch {
-		case !p.IsValid():
-		case isUser(p.Filename()) && a.IsConcrete():
-			mine = a
-		case !s.inSchema(p) && s.inBundles(p) && !a.IsConcrete():
-			theirs = a
-		}
-	}
-	if !mine.Exists() || !theirs.Exists() || mine.Kind()&theirs.IncompleteKind() != 0 {
+	mine, theirs, ok := s.conjuncts(h, path, isUser)
+	if !ok || theirs.IsConcrete() || mine.Kind()&theirs.IncompleteKind() != 0 {
 		return "", token.NoPos, false
 	}
 	msg := fmt.Sprintf("the cluster sets %s, a %s, where its bundle allows %s (at the position below)",

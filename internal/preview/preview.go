@@ -76,32 +76,45 @@ type ClusterGenerator struct {
 // folder, sorted by name. namespace is the namespace ArgoCD runs in: it
 // only reads Secrets and ApplicationSets there.
 func Read(files []render.File, namespace string) ([]*ControlPlane, error) {
-	byName := map[string]*ControlPlane{}
+	return readFolders(files, render.ArgoCDDir, func(name string) *ControlPlane { return &ControlPlane{Name: name} },
+		func(cp *ControlPlane, f render.File) error { return cp.read(f, namespace) },
+		func(cp *ControlPlane) error {
+			// Whatever order the files came in, the result is the same.
+			slices.SortFunc(cp.Clusters, func(a, b Cluster) int { return strings.Compare(a.Path, b.Path) })
+			slices.SortFunc(cp.ApplicationSets, func(a, b ApplicationSet) int { return strings.Compare(a.Path, b.Path) })
+			return nil
+		})
+}
+
+// readFolders reads the files under dir/<control-plane>/ into one T per
+// control plane folder (made by open, each file given to read), finished
+// by done, sorted by name.
+func readFolders[T any](files []render.File, dir string, open func(name string) *T, read func(*T, render.File) error, done func(*T) error) ([]*T, error) {
+	byName := map[string]*T{}
 	for _, f := range files {
-		rest, ok := strings.CutPrefix(f.Path, render.ArgoCDDir+"/")
+		rest, ok := strings.CutPrefix(f.Path, dir+"/")
 		if !ok {
 			continue
 		}
 		name, _, ok := strings.Cut(rest, "/")
 		if !ok {
-			return nil, fmt.Errorf("%s: not in a control plane folder %s/<control-plane>/", f.Path, render.ArgoCDDir)
+			return nil, fmt.Errorf("%s: not in a control plane folder %s/<control-plane>/", f.Path, dir)
 		}
 		cp := byName[name]
 		if cp == nil {
-			cp = &ControlPlane{Name: name}
+			cp = open(name)
 			byName[name] = cp
 		}
-		if err := cp.read(f, namespace); err != nil {
+		if err := read(cp, f); err != nil {
 			return nil, fmt.Errorf("%s: %w", f.Path, err)
 		}
 	}
-	var out []*ControlPlane
+	var out []*T
 	for _, name := range slices.Sorted(maps.Keys(byName)) {
-		cp := byName[name]
-		// Whatever order the files came in, the result is the same.
-		slices.SortFunc(cp.Clusters, func(a, b Cluster) int { return strings.Compare(a.Path, b.Path) })
-		slices.SortFunc(cp.ApplicationSets, func(a, b ApplicationSet) int { return strings.Compare(a.Path, b.Path) })
-		out = append(out, cp)
+		if err := done(byName[name]); err != nil {
+			return nil, err
+		}
+		out = append(out, byName[name])
 	}
 	return out, nil
 }

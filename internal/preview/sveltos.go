@@ -131,38 +131,15 @@ const TemplateAnnotation = "projectsveltos.io/template"
 // ReadSveltos parses the rendered files under sveltos/ into one
 // SveltosControlPlane per folder, sorted by name.
 func ReadSveltos(files []render.File) ([]*SveltosControlPlane, error) {
-	byName := map[string]*SveltosControlPlane{}
-	for _, f := range files {
-		rest, ok := strings.CutPrefix(f.Path, render.SveltosDir+"/")
-		if !ok {
-			continue
-		}
-		name, _, ok := strings.Cut(rest, "/")
-		if !ok {
-			return nil, fmt.Errorf("%s: not in a control plane folder %s/<control-plane>/", f.Path, render.SveltosDir)
-		}
-		cp := byName[name]
-		if cp == nil {
-			cp = &SveltosControlPlane{Name: name}
-			byName[name] = cp
-		}
-		if err := cp.read(f); err != nil {
-			return nil, fmt.Errorf("%s: %w", f.Path, err)
-		}
-	}
-	var out []*SveltosControlPlane
-	for _, name := range slices.Sorted(maps.Keys(byName)) {
-		cp := byName[name]
-		slices.SortFunc(cp.Clusters, func(a, b SveltosCluster) int { return strings.Compare(a.Path, b.Path) })
-		slices.SortFunc(cp.Profiles, func(a, b ClusterProfile) int { return strings.Compare(a.Path, b.Path) })
-		slices.SortFunc(cp.Sources, func(a, b GitRepository) int { return strings.Compare(a.Path, b.Path) })
-		slices.SortFunc(cp.ConfigMaps, func(a, b ConfigMap) int { return strings.Compare(a.Path, b.Path) })
-		if err := cp.unique(); err != nil {
-			return nil, err
-		}
-		out = append(out, cp)
-	}
-	return out, nil
+	return readFolders(files, render.SveltosDir, func(name string) *SveltosControlPlane { return &SveltosControlPlane{Name: name} },
+		(*SveltosControlPlane).read,
+		func(cp *SveltosControlPlane) error {
+			slices.SortFunc(cp.Clusters, func(a, b SveltosCluster) int { return strings.Compare(a.Path, b.Path) })
+			slices.SortFunc(cp.Profiles, func(a, b ClusterProfile) int { return strings.Compare(a.Path, b.Path) })
+			slices.SortFunc(cp.Sources, func(a, b GitRepository) int { return strings.Compare(a.Path, b.Path) })
+			slices.SortFunc(cp.ConfigMaps, func(a, b ConfigMap) int { return strings.Compare(a.Path, b.Path) })
+			return cp.unique()
+		})
 }
 
 func (cp *SveltosControlPlane) read(f render.File) error {
