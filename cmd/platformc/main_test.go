@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"testing"
 
+	cuecmd "cuelang.org/go/cmd/cue/cmd"
 	"github.com/rogpeppe/go-internal/testscript"
 	"sigs.k8s.io/yaml"
 
@@ -23,10 +24,13 @@ import (
 // CUE_UPDATE).
 var update = os.Getenv("PLATFORMC_UPDATE") == "1"
 
-// TestMain lets the test binary run as the real platformc inside scripts.
+// TestMain lets the test binary run as the real platformc inside scripts,
+// and as the real cue, whose promises to a platform's authors (cue fmt, cue
+// vet, cue export accept the module) the scripts check too.
 func TestMain(m *testing.M) {
 	testscript.Main(m, map[string]func(){
 		"platformc": func() { os.Exit(cli.Main()) },
+		"cue":       func() { os.Exit(cuecmd.Main()) },
 	})
 }
 
