@@ -104,23 +104,24 @@ func runJoin(cmd *cobra.Command, patterns []string, f *joinFlags) error {
 		}
 		return ctx.String(), nil
 	}
-	type group struct{ name, header, commands string }
+	// Each control plane's clusters, with the command that registers each
+	// with that control plane's engine.
+	type member struct {
+		cluster joinCluster
+		command func(context string) string
+	}
+	type group struct {
+		name, header string
+		members      []member
+	}
 	var groups []group
-	n := 0
 	for _, cp := range cps {
-		if len(cp.Clusters) == 0 {
-			continue
-		}
 		g := group{name: cp.Name, header: fmt.Sprintf("# control plane %s\n", cp.Name)}
 		for _, cl := range cp.Clusters {
-			ctx, err := context(joinCluster{
-				Name: cl.Name, Server: cl.Server, Env: cl.Labels["env"], ControlPlane: cp.Name, Labels: cl.Labels,
+			g.members = append(g.members, member{
+				cluster: joinCluster{Name: cl.Name, Server: cl.Server, Env: cl.Labels["env"], ControlPlane: cp.Name, Labels: cl.Labels},
+				command: func(ctx string) string { return joinCommand(ctx, cl) },
 			})
-			if err != nil {
-				return err
-			}
-			g.commands += joinCommand(ctx, cl)
-			n++
 		}
 		groups = append(groups, g)
 	}
@@ -129,26 +130,31 @@ func runJoin(cmd *cobra.Command, patterns []string, f *joinFlags) error {
 		servers[cl.Name] = cl.Server
 	}
 	for _, cp := range scps {
-		if len(cp.Clusters) == 0 {
-			continue
-		}
 		g := group{name: cp.Name, header: fmt.Sprintf("# control plane %s (sveltos)\n", cp.Name)}
 		for _, cl := range cp.Clusters {
-			ctx, err := context(joinCluster{
-				Name: cl.Name, Server: servers[cl.Name], Env: cl.Labels["env"], ControlPlane: cp.Name, Labels: cl.Labels,
+			g.members = append(g.members, member{
+				cluster: joinCluster{Name: cl.Name, Server: servers[cl.Name], Env: cl.Labels["env"], ControlPlane: cp.Name, Labels: cl.Labels},
+				command: func(ctx string) string { return sveltosJoinCommand(ctx, cl) },
 			})
-			if err != nil {
-				return err
-			}
-			g.commands += sveltosJoinCommand(ctx, cl)
-			n++
 		}
 		groups = append(groups, g)
 	}
 	slices.SortStableFunc(groups, func(a, b group) int { return strings.Compare(a.name, b.name) })
 	var out strings.Builder
+	n := 0
 	for _, g := range groups {
-		out.WriteString(g.header + g.commands)
+		if len(g.members) == 0 {
+			continue
+		}
+		out.WriteString(g.header)
+		for _, m := range g.members {
+			ctx, err := context(m.cluster)
+			if err != nil {
+				return err
+			}
+			out.WriteString(m.command(ctx))
+			n++
+		}
 	}
 	if _, err := io.WriteString(cmd.OutOrStdout(), out.String()); err != nil {
 		return err

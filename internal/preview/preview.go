@@ -326,17 +326,22 @@ func chartSource(sources []Source) (Source, bool) {
 // ArgoCD would refuse the first and create a broken Application for the
 // second.
 func Applications(cps []*ControlPlane) ([]Application, error) {
-	var out []Application
+	return gather(cps, (*ControlPlane).Applications, func(a, b Application) int {
+		return cmp.Or(strings.Compare(a.Cluster, b.Cluster), strings.Compare(a.Name, b.Name), strings.Compare(a.ControlPlane, b.ControlPlane))
+	})
+}
+
+// gather appends what each control plane's f returns, sorted by compare.
+func gather[C, T any](cps []C, f func(C) ([]T, error), compare func(a, b T) int) ([]T, error) {
+	var out []T
 	for _, cp := range cps {
-		apps, err := cp.Applications()
+		ts, err := f(cp)
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, apps...)
+		out = append(out, ts...)
 	}
-	slices.SortFunc(out, func(a, b Application) int {
-		return cmp.Or(strings.Compare(a.Cluster, b.Cluster), strings.Compare(a.Name, b.Name), strings.Compare(a.ControlPlane, b.ControlPlane))
-	})
+	slices.SortFunc(out, compare)
 	return out, nil
 }
 

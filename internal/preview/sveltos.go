@@ -312,19 +312,10 @@ type SveltosRelease struct {
 // Releases returns every release the Sveltos control planes would install,
 // sorted by cluster, release and namespace.
 func Releases(cps []*SveltosControlPlane) ([]SveltosRelease, error) {
-	var out []SveltosRelease
-	for _, cp := range cps {
-		rs, err := cp.Releases()
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, rs...)
-	}
-	slices.SortFunc(out, func(a, b SveltosRelease) int {
+	return gather(cps, (*SveltosControlPlane).Releases, func(a, b SveltosRelease) int {
 		return cmp.Or(strings.Compare(a.Cluster, b.Cluster), strings.Compare(a.Release, b.Release),
 			strings.Compare(a.Namespace, b.Namespace), strings.Compare(a.ControlPlane, b.ControlPlane))
 	})
-	return out, nil
 }
 
 // Releases returns what this control plane's profiles would install.

@@ -44,16 +44,7 @@ func ChartPath(a *model.App) string { return "./" + path.Join(a.Category, a.Name
 // without generators is refused by ArgoCD, and one selecting nothing would
 // only be noise.
 func ApplicationSets(p *model.Platform) ([]File, error) {
-	// enabled[env][bundle]: some cluster of env enables bundle.
-	enabled := map[string]map[string]bool{}
-	for _, c := range p.Clusters {
-		if enabled[c.Env] == nil {
-			enabled[c.Env] = map[string]bool{}
-		}
-		for _, b := range c.Bundles {
-			enabled[c.Env][b] = true
-		}
-	}
+	enabled := enabledByEnv(p)
 	var files []File
 	for _, cp := range p.ControlPlanes() {
 		if cp.Sveltos() {
@@ -205,4 +196,19 @@ type syncPolicy struct {
 type automated struct {
 	Prune    bool `json:"prune"`
 	SelfHeal bool `json:"selfHeal"`
+}
+
+// enabledByEnv maps each environment to the bundles some cluster of it
+// enables: enabled[env][bundle].
+func enabledByEnv(p *model.Platform) map[string]map[string]bool {
+	enabled := map[string]map[string]bool{}
+	for _, c := range p.Clusters {
+		if enabled[c.Env] == nil {
+			enabled[c.Env] = map[string]bool{}
+		}
+		for _, b := range c.Bundles {
+			enabled[c.Env][b] = true
+		}
+	}
+	return enabled
 }

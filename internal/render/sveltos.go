@@ -169,16 +169,7 @@ func sveltosCluster(p *model.Platform, c *model.Cluster, cp model.ControlPlane, 
 // those profiles deploy from a Flux GitRepository, and a kustomization
 // listing these and the clusters' SveltosClusters and values ConfigMaps.
 func Sveltos(p *model.Platform) ([]File, error) {
-	// enabled[env][bundle]: some cluster of env enables bundle.
-	enabled := map[string]map[string]bool{}
-	for _, c := range p.Clusters {
-		if enabled[c.Env] == nil {
-			enabled[c.Env] = map[string]bool{}
-		}
-		for _, b := range c.Bundles {
-			enabled[c.Env][b] = true
-		}
-	}
+	enabled := enabledByEnv(p)
 	var files []File
 	for _, cp := range p.SveltosControlPlanes() {
 		type source struct{ url, branch string }
