@@ -11,4 +11,4 @@ var FS embed.FS
 
 // Version is #SchemaVersion of the embedded schema (version.cue), the
 // version a platform's schema/ must have. A test keeps the two equal.
-const Version = "v2"
+const Version = "v3"

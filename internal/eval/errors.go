@@ -229,6 +229,20 @@ func (s *shaper) locate(err error, inst *build.Instance, d load.Declared, h *hin
 			broken[strings.Join(e.Path(), ".")] = true
 		}
 	}
+	// A broken field of the cluster that a bundle's values read (its name,
+	// through #cluster) is reported again where they read it, at the
+	// field's path and with a position in bundles/: the error at the field
+	// says it. (Below values, bundle positions are where the values come
+	// from, not a cascade.)
+	readByBundle := func(e cueerrors.Error) bool {
+		return slices.ContainsFunc(cueerrors.Positions(e), s.inBundles)
+	}
+	plain := map[string]bool{}
+	for _, e := range all {
+		if !readByBundle(e) {
+			plain[strings.Join(e.Path(), ".")] = true
+		}
+	}
 	// A field spelled wrong leaves the one meant unset: the misspelling,
 	// with what it probably meant, says both.
 	meant := map[string]bool{}
@@ -272,6 +286,9 @@ func (s *shaper) locate(err error, inst *build.Instance, d load.Declared, h *hin
 			continue
 		}
 		if policy(e.Path()) && broken[strings.Join(userPath(e.Path()), ".")] {
+			continue
+		}
+		if p := strings.Join(e.Path(), "."); readByBundle(e) && plain[p] && !strings.Contains(p, ".values.") {
 			continue
 		}
 		seen[key] = true

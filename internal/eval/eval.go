@@ -438,6 +438,10 @@ func (s *shaper) evalDir(cctx *cue.Context, dir *load.ClusterDir) (r DirResult) 
 	return r
 }
 
+// viewSettings is where a cluster's settings are merged with the
+// platform's (schema/cluster.cue).
+var viewSettings = cue.MakePath(cue.Def("#view"), cue.Str("settings"))
+
 // MaxValueDepth is how deep an app's values may nest. Real Helm values
 // stay far below it; a deeper document is a mistake, and its YAML grows
 // with the square of its depth.
@@ -451,6 +455,12 @@ func (s *shaper) evalCluster(cv cue.Value, d load.Declared) (*model.Cluster, err
 	}
 	c := &model.Cluster{}
 	if err := cv.Decode(c); err != nil {
+		return nil, err
+	}
+	// The settings the values read: the platform's, with the cluster's
+	// own over them.
+	c.Settings = nil
+	if err := cv.LookupPath(viewSettings).Decode(&c.Settings); err != nil {
 		return nil, err
 	}
 	if errs := clusterNames(c, d.Pos); errs != nil {

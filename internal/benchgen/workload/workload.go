@@ -147,8 +147,12 @@ import (
 clusters: [Name=string]: C=(schema.#Cluster & {
 	name:      Name
 	#platform: platform.platform
-	#catalog:  bundles.bundles
-	#bundles: (bundles & {#cluster: C.#view}).bundles
+	#catalog: {for n, b in bundles.bundles {
+		(n): {required: b.required, requires: b.requires, apps: {for a, _ in b.apps {(a): _}}}
+	}}
+	values: {for a, b in C.#apps {
+		(a): (bundles & {#cluster: C.#view}).bundles[b].apps[a].values
+	}}
 	controlPlane: {vmClass: "best-effort-small", storageClass: "vsan-default-storage-policy"}
 })
 `
@@ -166,7 +170,7 @@ import (
 
 #platform: platform.platform
 
-#cluster: schema.#ClusterView
+#cluster: _
 
 bundles: [Name=string]: schema.#Bundle & {name: Name}
 
