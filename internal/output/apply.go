@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"os"
 	"path"
 	"path/filepath"
@@ -67,13 +68,15 @@ func (d *Dir) Apply(ctx context.Context, plan *Plan) error {
 			return nil
 		}
 		j.Ops[i].New = sum(op.New)
-		if err := writeSynced(staged(stage, i, "new"), op.New); err != nil {
+		if err := writeStaged(staged(stage, i, "new"), op.New); err != nil {
 			return fmt.Errorf("stage %s: %w", op.Path, err)
 		}
 		return nil
 	})
 	if err == nil {
-		err = syncDir(stage)
+		// The new files' data and the stage's entries, before the journal
+		// that names them.
+		err = flush(stage, []string{stage})
 	}
 	if err == nil {
 		j.Dirs, err = d.missingDirs(plan)
@@ -113,7 +116,7 @@ func (d *Dir) Apply(ctx context.Context, plan *Plan) error {
 			removeEmptyParents(d.path, filepath.Dir(filepath.Join(d.path, filepath.FromSlash(op.Path))), touched)
 		}
 	}
-	err = syncDirs(touched)
+	err = flush(d.path, slices.Collect(maps.Keys(touched)))
 	if err == nil {
 		err = d.fault("commit")
 	}
@@ -208,14 +211,15 @@ func (d *Dir) missingDirs(plan *Plan) ([]string, error) {
 	return dirs, nil
 }
 
-// writeSynced writes a new file and flushes it to disk.
-func writeSynced(name string, data []byte) error {
+// writeStaged writes a new file, and flushes it to disk where flush
+// cannot do it for all of them at once.
+func writeStaged(name string, data []byte) error {
 	f, err := os.OpenFile(name, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o644)
 	if err != nil {
 		return err
 	}
 	_, err = f.Write(data)
-	if err == nil {
+	if err == nil && syncEachFile {
 		err = f.Sync()
 	}
 	if cerr := f.Close(); err == nil {

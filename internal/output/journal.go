@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -262,7 +263,7 @@ func (d *Dir) rollback(j *journal) (int, error) {
 			touched[filepath.Dir(dir)] = true
 		}
 	}
-	if err := syncDirs(touched); err != nil {
+	if err := flush(d.path, slices.Collect(maps.Keys(touched))); err != nil {
 		return undone, err
 	}
 	if err := d.fault("undo-commit"); err != nil {
@@ -316,19 +317,4 @@ func syncDir(dir string) error {
 		err = cerr
 	}
 	return err
-}
-
-// syncDirs makes the renames in dirs durable; a directory that no longer
-// exists has nothing to make durable.
-func syncDirs(dirs map[string]bool) error {
-	list := make([]string, 0, len(dirs))
-	for d := range dirs {
-		list = append(list, d)
-	}
-	return parallel(len(list), func(i int) error {
-		if err := syncDir(list[i]); err != nil && !errors.Is(err, fs.ErrNotExist) {
-			return err
-		}
-		return nil
-	})
 }
