@@ -2,6 +2,7 @@ package output
 
 import (
 	"context"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -10,7 +11,9 @@ import (
 	"path"
 	"path/filepath"
 	"slices"
+	"strings"
 	"sync"
+	"syscall"
 )
 
 // InterruptedError says that ctx ended while Apply moved files, and that
@@ -51,6 +54,9 @@ func (d *Dir) Apply(ctx context.Context, plan *Plan) error {
 		return fmt.Errorf("internal error: a plan is applied through the locked, writable Dir that made it")
 	}
 	if len(plan.Ops) == 0 {
+		if plan.index != nil && plan.index.changed {
+			_ = d.writeIndex(plan.index) // a cache: the next run reads what it lacks
+		}
 		return nil
 	}
 	if err := d.fault("stage"); err != nil {
@@ -61,6 +67,7 @@ func (d *Dir) Apply(ctx context.Context, plan *Plan) error {
 		return fmt.Errorf("stage output: %w; nothing was changed", err)
 	}
 	j := &journal{Version: journalVersion, Header: plan.header, Stage: filepath.Base(stage), Ops: make([]journalOp, len(plan.Ops))}
+	stagedStats := make([]stat, len(plan.Ops)) // of each new file as written, for the index
 	err = parallel(len(plan.Ops), func(i int) error {
 		op := plan.Ops[i]
 		j.Ops[i] = journalOp{Path: op.Path, Old: op.Old != nil}
@@ -68,9 +75,11 @@ func (d *Dir) Apply(ctx context.Context, plan *Plan) error {
 			return nil
 		}
 		j.Ops[i].New = sum(op.New)
-		if err := writeStaged(staged(stage, i, "new"), op.New); err != nil {
+		st, err := writeStaged(stagedPath(stage, i, "new"), op.New)
+		if err != nil {
 			return fmt.Errorf("stage %s: %w", op.Path, err)
 		}
+		stagedStats[i] = st
 		return nil
 	})
 	if err == nil {
@@ -131,7 +140,55 @@ func (d *Dir) Apply(ctx context.Context, plan *Plan) error {
 	}
 	_ = d.fault("clean")
 	_ = os.RemoveAll(stage) // if it stays, the next Open removes it
+	if plan.index != nil {
+		d.updateIndex(plan, stagedStats, j.Dirs, touched)
+	}
 	return nil
+}
+
+// updateIndex writes the index of the directory as the apply left it:
+// the plan's, with the files it wrote as they are now (if they are still
+// what was staged: same inode, size and modification time; a file changed
+// meanwhile is left out, to be read next time), without those it
+// removed, and with the directories whose entries changed marked as not
+// to be trusted, to be listed again next time. It is a cache: failing to
+// write it costs only the next run's reading.
+func (d *Dir) updateIndex(plan *Plan, staged []stat, created []string, touched map[string]bool) {
+	idx := plan.index
+	written := make([]*indexEntry, len(plan.Ops))
+	_ = parallel(len(plan.Ops), func(i int) error {
+		op := plan.Ops[i]
+		if op.New == nil {
+			return nil
+		}
+		fi, err := os.Lstat(filepath.Join(d.path, filepath.FromSlash(op.Path)))
+		if err != nil {
+			return nil
+		}
+		st, ok := statOf(fi)
+		if ok && st.ino == staged[i].ino && st.size == staged[i].size && st.mtime == staged[i].mtime {
+			written[i] = &indexEntry{stat: st, sum: sha256.Sum256(op.New), generated: true}
+		}
+		return nil
+	})
+	for i, op := range plan.Ops {
+		delete(idx.entries, op.Path)
+		if written[i] != nil {
+			idx.entries[op.Path] = written[i]
+		}
+	}
+	untrusted := func(rel string) {
+		idx.entries[rel] = &indexEntry{stat: stat{mode: syscall.S_IFDIR}}
+	}
+	for _, p := range created {
+		untrusted(p)
+	}
+	for dir := range touched {
+		if rel, err := filepath.Rel(d.path, dir); err == nil && !strings.HasPrefix(rel, "..") && !reserved(strings.SplitN(filepath.ToSlash(rel), "/", 2)[0]) {
+			untrusted(filepath.ToSlash(rel))
+		}
+	}
+	_ = d.writeIndex(idx)
 }
 
 // undo rolls back the apply j records after err, and says how it ended.
@@ -158,7 +215,7 @@ func (d *Dir) move(ctx context.Context, plan *Plan, stage string) error {
 		if op.Old != nil {
 			err := d.fault("move-old " + op.Path)
 			if err == nil {
-				err = os.Rename(target, staged(stage, i, "old"))
+				err = os.Rename(target, stagedPath(stage, i, "old"))
 			}
 			if err != nil {
 				return fmt.Errorf("replace %s: %w", op.Path, err)
@@ -172,7 +229,7 @@ func (d *Dir) move(ctx context.Context, plan *Plan, stage string) error {
 		}
 		err := d.fault("move-new " + op.Path)
 		if err == nil {
-			err = os.Rename(staged(stage, i, "new"), target)
+			err = os.Rename(stagedPath(stage, i, "new"), target)
 		}
 		if err != nil {
 			return fmt.Errorf("write %s: %w", op.Path, err)
@@ -212,20 +269,28 @@ func (d *Dir) missingDirs(plan *Plan) ([]string, error) {
 }
 
 // writeStaged writes a new file, and flushes it to disk where flush
-// cannot do it for all of them at once.
-func writeStaged(name string, data []byte) error {
+// cannot do it for all of them at once. It returns the file's stat as
+// written.
+func writeStaged(name string, data []byte) (stat, error) {
 	f, err := os.OpenFile(name, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o644)
 	if err != nil {
-		return err
+		return stat{}, err
 	}
 	_, err = f.Write(data)
 	if err == nil && syncEachFile {
 		err = f.Sync()
 	}
+	var st stat
+	if err == nil {
+		var fi os.FileInfo
+		if fi, err = f.Stat(); err == nil {
+			st, _ = statOf(fi)
+		}
+	}
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}
-	return err
+	return st, err
 }
 
 // removeEmptyParents removes dir and its parents up to root while they are

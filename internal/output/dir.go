@@ -20,6 +20,7 @@ import (
 //	DIR/.platformc/lock         flock(2)ed by the run that reads or writes DIR; never removed
 //	DIR/.platformc/journal      while an apply moves files: what it moves (see journal.go)
 //	DIR/.platformc/stage-*/     an apply's new files, and the old ones it replaces
+//	DIR/.platformc/index        the stat and hash of what DIR held when last read or written (see index.go)
 const (
 	metaDir     = ".platformc"
 	lockName    = "lock"

@@ -50,7 +50,7 @@ type journalOp struct {
 
 const journalVersion = 1
 
-func staged(stage string, i int, kind string) string {
+func stagedPath(stage string, i int, kind string) string {
 	return filepath.Join(stage, strconv.Itoa(i)+"."+kind)
 }
 
@@ -186,7 +186,7 @@ func plural(n int) string {
 
 // removeStale removes what no journal refers to: the stage directory of
 // a run killed before it wrote its journal or after it removed it, and
-// half-written journals. It is best effort: they are invisible to git
+// half-written journals and indexes. It is best effort: they are invisible to git
 // and to plans, and a read-only directory keeps them.
 func (d *Dir) removeStale() {
 	entries, err := os.ReadDir(d.meta())
@@ -195,7 +195,7 @@ func (d *Dir) removeStale() {
 	}
 	for _, e := range entries {
 		n := e.Name()
-		if strings.HasPrefix(n, stagePrefix) || n == journalName+".tmp" || strings.HasPrefix(n, ignoreFile+".tmp-") {
+		if strings.HasPrefix(n, stagePrefix) || n == journalName+".tmp" || strings.HasPrefix(n, ignoreFile+".tmp-") || strings.HasPrefix(n, indexName+indexTmp) {
 			_ = os.RemoveAll(filepath.Join(d.meta(), n))
 		}
 	}
@@ -214,7 +214,7 @@ func (d *Dir) rollback(j *journal) (int, error) {
 	undone := 0
 	for i, op := range slices.Backward(j.Ops) {
 		target := filepath.Join(d.path, filepath.FromSlash(op.Path))
-		newFile, oldFile := staged(stage, i, "new"), staged(stage, i, "old")
+		newFile, oldFile := stagedPath(stage, i, "new"), stagedPath(stage, i, "old")
 		moved := false
 		if op.New != "" && !exists(newFile) {
 			// Moved into place, unless it never was staged.

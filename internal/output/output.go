@@ -11,8 +11,10 @@ package output
 
 import (
 	"bytes"
+	"crypto/sha256"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"maps"
 	"os"
@@ -21,6 +23,8 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
+	"syscall"
 
 	"github.com/rogpeppe/go-internal/diff"
 
@@ -62,6 +66,8 @@ type Plan struct {
 
 	header string
 	owner  *Dir
+	// index is the directory's index as the plan found it.
+	index *index
 }
 
 // ConflictError lists the files platformc would have to overwrite but did
@@ -82,10 +88,15 @@ func (e *ConflictError) Error() string {
 }
 
 // Plan compares, under d's lock, files, which all start with header,
-// with the directory: see makePlan.
+// with the directory: see makePlan. It reads the directory's index, if
+// there is one, to read only the files whose stat changed since.
 func (d *Dir) Plan(header string, files []render.File, prune bool) (*Plan, error) {
 	for {
-		plan, err := makePlan(d.path, header, files, prune)
+		var old *index
+		if !d.absent {
+			old = readIndex(d.meta(), header)
+		}
+		plan, err := makePlan(d.path, header, files, prune, old)
 		if err != nil {
 			return nil, err
 		}
@@ -106,8 +117,10 @@ func (d *Dir) Plan(header string, files []render.File, prune bool) (*Plan, error
 // others are left alone. A partial build does not prune: it does not know
 // what the rest of the platform produces. A generated path that is unsafe,
 // given twice or also needed as a directory, or that would overwrite a file
-// platformc did not write, is an error and nothing is planned.
-func makePlan(dir, header string, files []render.File, prune bool) (*Plan, error) {
+// platformc did not write, is an error and nothing is planned. old is the
+// directory's index, or nil: what it says of a file whose stat did not
+// change is not read again.
+func makePlan(dir, header string, files []render.File, prune bool, old *index) (*Plan, error) {
 	paths := make(map[string]bool, len(files))
 	for _, f := range files {
 		if err := CheckPath(f.Path); err != nil {
@@ -127,13 +140,24 @@ func makePlan(dir, header string, files []render.File, prune bool) (*Plan, error
 			return nil, fmt.Errorf("generated path %q is also needed as the directory of %q", d, f.Path)
 		}
 	}
-	existing, err := scan(dir, header)
+	existing, idx, err := scan(dir, header, old)
 	if err != nil {
 		return nil, err
 	}
-	plan := &Plan{Dir: dir}
+	plan := &Plan{Dir: dir, index: idx}
 	var conflicts []string
 	want := make(map[string]bool, len(files))
+	var opErr error
+	content := func(p string, cur file) []byte {
+		if cur.data != nil || !cur.known {
+			return cur.data
+		}
+		data, err := readRegular(filepath.Join(dir, filepath.FromSlash(p)))
+		if err != nil && opErr == nil {
+			opErr = fmt.Errorf("read output directory: %w", err)
+		}
+		return data
+	}
 	for _, f := range files {
 		want[f.Path] = true
 		cur, ok := existing[f.Path]
@@ -146,10 +170,10 @@ func makePlan(dir, header string, files []render.File, prune bool) (*Plan, error
 			plan.Ops = append(plan.Ops, Op{Change: Add, Path: f.Path, New: f.Data})
 		case !cur.generated:
 			conflicts = append(conflicts, f.Path)
-		case bytes.Equal(cur.data, f.Data):
+		case cur.same(f.Data):
 			plan.Unchanged++
 		default:
-			plan.Ops = append(plan.Ops, Op{Change: Update, Path: f.Path, Old: cur.data, New: f.Data})
+			plan.Ops = append(plan.Ops, Op{Change: Update, Path: f.Path, Old: content(f.Path, cur), New: f.Data})
 		}
 	}
 	if len(conflicts) > 0 {
@@ -158,8 +182,11 @@ func makePlan(dir, header string, files []render.File, prune bool) (*Plan, error
 	}
 	for p, cur := range existing {
 		if prune && cur.generated && !want[p] {
-			plan.Ops = append(plan.Ops, Op{Change: Remove, Path: p, Old: cur.data})
+			plan.Ops = append(plan.Ops, Op{Change: Remove, Path: p, Old: content(p, cur)})
 		}
+	}
+	if opErr != nil {
+		return nil, opErr
 	}
 	slices.SortFunc(plan.Ops, func(a, b Op) int { return strings.Compare(a.Path, b.Path) })
 	return plan, nil
@@ -180,10 +207,21 @@ func CheckPath(p string) error {
 	return nil
 }
 
-// file is a regular file found in the output directory.
+// file is a regular file found in the output directory: read (data), or
+// known from the index to have the content whose SHA-256 is sum.
 type file struct {
 	data      []byte
+	known     bool
+	sum       [sha256.Size]byte
 	generated bool
+}
+
+// same reports whether the file holds data.
+func (f file) same(data []byte) bool {
+	if f.known {
+		return f.sum == sha256.Sum256(data)
+	}
+	return bytes.Equal(f.data, data)
 }
 
 // scan reads the regular files below dir, .git and platformc's
@@ -193,69 +231,161 @@ type file struct {
 // written through or over them. Directories are read by several
 // goroutines: a values repo holds many small files, and reading them one
 // after the other waits on the file system.
-func scan(dir, header string) (map[string]file, error) {
+//
+// What old, the directory's index, says of a directory or a file whose
+// lstat is unchanged is taken without reading it (see index). scan
+// returns the new index: what it found, with the stat it found it with.
+// It takes each stat before reading what it describes, so that a change
+// made while it reads makes the stat differ next time.
+func scan(dir, header string, old *index) (map[string]file, *index, error) {
 	files := map[string]file{}
+	idx := &index{header: header, entries: map[string]*indexEntry{}}
 	if _, err := os.Lstat(dir); errors.Is(err, fs.ErrNotExist) {
-		return files, nil
+		return files, idx, nil
 	}
 	var (
-		mu      sync.Mutex
-		wg      sync.WaitGroup
-		errs    []error
-		slots   = make(chan struct{}, 16)
-		visit   func(rel string)
-		failure = func(err error) {
+		mu    sync.Mutex
+		wg    sync.WaitGroup
+		errs  []error
+		slots = make(chan struct{}, 16)
+		visit func(rel string, st stat, hasStat bool)
+		// racyFound: an entry of old had the stat found but was
+		// not trusted for its times; written again, the index
+		// trusts it.
+		racyFound atomic.Bool
+		failure   = func(err error) {
 			mu.Lock()
 			errs = append(errs, err)
 			mu.Unlock()
 		}
 	)
-	visit = func(rel string) {
+	visit = func(rel string, st stat, hasStat bool) {
 		defer wg.Done()
 		slots <- struct{}{}
-		entries, err := os.ReadDir(filepath.Join(dir, filepath.FromSlash(rel)))
-		if err != nil {
-			<-slots
-			failure(err)
-			return
-		}
+		abs := filepath.Join(dir, filepath.FromSlash(rel))
 		found := map[string]file{}
-		var subdirs []string
-		for _, e := range entries {
-			p := path.Join(rel, e.Name())
+		entries := map[string]*indexEntry{}
+		type child struct {
+			name string
+			dir  bool
+		}
+		var children []child
+		_, ok, racy := old.trusted(rel, st)
+		if racy {
+			racyFound.Store(true)
+		}
+		if ok && hasStat {
+			for _, name := range old.children[rel] {
+				e := old.entries[path.Join(rel, name)]
+				children = append(children, child{name, e != nil && e.isDir()})
+			}
+		} else {
+			list, err := os.ReadDir(abs)
+			if err != nil {
+				<-slots
+				failure(err)
+				return
+			}
+			for _, e := range list {
+				children = append(children, child{e.Name(), e.IsDir()})
+			}
+		}
+		if hasStat {
+			entries[rel] = &indexEntry{stat: st}
+		}
+		type subdir struct {
+			rel     string
+			st      stat
+			hasStat bool
+		}
+		var subdirs []subdir
+		for _, c := range children {
+			p := path.Join(rel, c.name)
+			if reserved(c.name) || (c.dir && c.name == ".git") {
+				continue
+			}
+			fi, err := os.Lstat(filepath.Join(abs, c.name))
+			if errors.Is(err, fs.ErrNotExist) && !c.dir {
+				continue // removed since it was listed
+			}
+			if err != nil {
+				failure(err)
+				continue
+			}
+			cst, hasStat := statOf(fi)
 			switch {
-			case reserved(e.Name()):
-			case e.IsDir():
-				if e.Name() != ".git" {
-					subdirs = append(subdirs, p)
-				}
-			case !e.Type().IsRegular():
+			case fi.IsDir():
+				subdirs = append(subdirs, subdir{p, cst, hasStat})
+				continue
+			case !fi.Mode().IsRegular():
 				found[p] = file{}
 			default:
-				data, err := os.ReadFile(filepath.Join(dir, filepath.FromSlash(p)))
+				e, ok, racy := old.trusted(p, cst)
+				if racy {
+					racyFound.Store(true)
+				}
+				if ok {
+					found[p] = file{known: true, sum: e.sum, generated: e.generated}
+					entries[p] = e
+					continue
+				}
+				data, err := readRegular(filepath.Join(abs, c.name))
 				if err != nil {
 					failure(err)
 					continue
 				}
-				found[p] = file{data: data, generated: bytes.HasPrefix(data, []byte(header))}
+				f := file{data: data, generated: bytes.HasPrefix(data, []byte(header))}
+				found[p] = f
+				if hasStat {
+					entries[p] = &indexEntry{stat: cst, sum: sha256.Sum256(data), generated: f.generated}
+				}
+				continue
+			}
+			if hasStat {
+				entries[p] = &indexEntry{stat: cst}
 			}
 		}
 		<-slots
 		mu.Lock()
 		maps.Copy(files, found)
+		maps.Copy(idx.entries, entries)
 		mu.Unlock()
 		for _, sub := range subdirs {
 			wg.Add(1)
-			go visit(sub)
+			go visit(sub.rel, sub.st, sub.hasStat)
 		}
 	}
+	fi, err := os.Lstat(dir)
+	if err != nil {
+		return nil, nil, fmt.Errorf("read output directory: %w", err)
+	}
+	st, hasStat := statOf(fi)
 	wg.Add(1)
-	visit(".")
+	visit(".", st, hasStat)
 	wg.Wait()
 	if len(errs) > 0 {
-		return nil, fmt.Errorf("read output directory: %w", errors.Join(errs...))
+		return nil, nil, fmt.Errorf("read output directory: %w", errors.Join(errs...))
 	}
-	return files, nil
+	idx.changed = racyFound.Load() || !idx.sameAs(old)
+	return files, idx, nil
+}
+
+// readRegular reads the regular file at name, refusing anything else: a
+// symlink swapped in since it was looked at is not followed.
+func readRegular(name string) ([]byte, error) {
+	f, err := os.OpenFile(name, os.O_RDONLY|syscall.O_NOFOLLOW|syscall.O_NONBLOCK, 0)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	if !fi.Mode().IsRegular() {
+		return nil, fmt.Errorf("%s is no longer a regular file", name)
+	}
+	return io.ReadAll(f)
 }
 
 // blockedBy returns the path among existing (files, or the generated

@@ -1,0 +1,298 @@
+package output
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"os"
+	"path"
+	"path/filepath"
+	"strconv"
+	"syscall"
+)
+
+// The index, DIR/.platformc/index, is what the last run that read or wrote
+// DIR found there, as git's index is for a work tree: the lstat(2) of every
+// file and directory below DIR (platformc's bookkeeping and .git aside),
+// and for each regular file the SHA-256 of its content and whether it
+// starts with the generated header. A run trusts an entry only while the
+// file's stat is what the index says, and only if that stat predates the
+// index itself: a file changed in the same clock tick as the index was
+// written could keep its size and times, so it is read again ("racily
+// clean" in git's words). A file edited since, even to the same size and
+// with its modification time put back, has a new change time (ctime, which
+// no one can set), and is read. A directory whose stat is unchanged has
+// the entries the index lists, and is not listed again.
+//
+// The index only saves reading: a missing, unreadable or corrupt one is
+// ignored, and a run without it reads DIR whole, as before.
+const (
+	indexName  = "index"
+	indexTmp   = ".tmp-" // and the writer's pid: index.tmp-PID
+	indexMagic = "platformc-index-v1\n"
+)
+
+// stat is what an index entry records of lstat(2).
+type stat struct {
+	dev, ino     uint64
+	mode         uint32
+	size         int64
+	mtime, ctime int64 // nanoseconds
+}
+
+// indexEntry is one file or directory of the index.
+type indexEntry struct {
+	stat
+	// sum is the SHA-256 of a regular file's content; generated says
+	// that it starts with the index's header.
+	sum       [sha256.Size]byte
+	generated bool
+}
+
+func (e *indexEntry) isDir() bool     { return e.mode&syscall.S_IFMT == syscall.S_IFDIR }
+func (e *indexEntry) isRegular() bool { return e.mode&syscall.S_IFMT == syscall.S_IFREG }
+
+// index is a read index, or one being built.
+type index struct {
+	// header is the header generated is about.
+	header string
+	// time is the index file's own modification time: entries whose
+	// times are not before it are not trusted. dev is the file system it
+	// is on: the times of entries on another (mounted below DIR, with
+	// its own clock granularity) are not compared with it, and those
+	// entries are not trusted.
+	time    int64
+	dev     uint64
+	entries map[string]*indexEntry
+	// children lists each directory's entries by name.
+	children map[string][]string
+	// changed says that a scan found something other than the index it
+	// read said, or an entry it could not trust only for its times (it
+	// can once the index is written again): it is worth writing.
+	changed bool
+}
+
+// sameAs reports whether x and old record the same entries.
+func (x *index) sameAs(old *index) bool {
+	if old == nil || len(x.entries) != len(old.entries) {
+		return false
+	}
+	for p, e := range x.entries {
+		if o, ok := old.entries[p]; !ok || *o != *e {
+			return false
+		}
+	}
+	return true
+}
+
+// trusted returns the entry of p if its recorded stat is st and predates
+// the index. racy says that the stat is st but does not predate it.
+func (x *index) trusted(p string, st stat) (e *indexEntry, ok, racy bool) {
+	if x == nil {
+		return nil, false, false
+	}
+	e, ok = x.entries[p]
+	if !ok || e.stat != st {
+		return nil, false, false
+	}
+	if e.dev != x.dev || e.mtime >= x.time || e.ctime >= x.time {
+		return nil, false, true
+	}
+	return e, true, false
+}
+
+// readIndex reads dir's index; nil if there is none or it is not sound.
+func readIndex(meta, header string) *index {
+	f, err := os.OpenFile(filepath.Join(meta, indexName), os.O_RDONLY|syscall.O_NOFOLLOW|syscall.O_NONBLOCK, 0)
+	if err != nil {
+		return nil
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil || !fi.Mode().IsRegular() || fi.Size() > maxIndexSize {
+		return nil
+	}
+	data := make([]byte, fi.Size())
+	if _, err := f.ReadAt(data, 0); err != nil {
+		return nil
+	}
+	x, err := decodeIndex(data)
+	if err != nil || x.header != header {
+		return nil
+	}
+	st, ok := statOf(fi)
+	if !ok {
+		return nil
+	}
+	x.time, x.dev = st.mtime, st.dev
+	return x
+}
+
+// maxIndexSize bounds what is read as an index: about 40 bytes and a path
+// per file and directory.
+const maxIndexSize = 1 << 30
+
+func decodeIndex(data []byte) (*index, error) {
+	bad := errors.New("not an index")
+	rest, ok := bytes.CutPrefix(data, []byte(indexMagic))
+	if !ok || len(rest) < sha256.Size {
+		return nil, bad
+	}
+	body, sum := rest[:len(rest)-sha256.Size], rest[len(rest)-sha256.Size:]
+	if want := sha256.Sum256(data[:len(data)-sha256.Size]); !bytes.Equal(sum, want[:]) {
+		return nil, bad
+	}
+	r := &reader{b: body}
+	x := &index{header: r.string(), entries: map[string]*indexEntry{}, children: map[string][]string{}}
+	n := r.uvarint()
+	for range n {
+		p := r.string()
+		e := &indexEntry{}
+		e.dev, e.ino = r.uvarint(), r.uvarint()
+		e.mode = uint32(r.uvarint())
+		e.size, e.mtime, e.ctime = r.varint(), r.varint(), r.varint()
+		if e.isRegular() {
+			copy(e.sum[:], r.bytes(sha256.Size))
+			e.generated = r.bytes(1)[0] == 1
+		}
+		if r.err != nil {
+			return nil, bad
+		}
+		if p != "." {
+			if CheckPath(p) != nil && !validOther(p) {
+				return nil, bad
+			}
+			x.children[path.Dir(p)] = append(x.children[path.Dir(p)], path.Base(p))
+		}
+		x.entries[p] = e
+	}
+	if r.err != nil || len(r.b) != 0 {
+		return nil, bad
+	}
+	return x, nil
+}
+
+// validOther reports whether p, a path below DIR that is not a clean
+// generated path (a file of the user's may have any name), is at least
+// relative and clean.
+func validOther(p string) bool {
+	return p != "" && !path.IsAbs(p) && path.Clean(p) == p && p != ".." && !bytes.HasPrefix([]byte(p), []byte("../"))
+}
+
+// encode is the index's bytes; its time is the file's, once written.
+func (x *index) encode() []byte {
+	b := []byte(indexMagic)
+	b = appendString(b, x.header)
+	b = binary.AppendUvarint(b, uint64(len(x.entries)))
+	for p, e := range x.entries {
+		b = appendString(b, p)
+		b = binary.AppendUvarint(b, e.dev)
+		b = binary.AppendUvarint(b, e.ino)
+		b = binary.AppendUvarint(b, uint64(e.mode))
+		b = binary.AppendVarint(b, e.size)
+		b = binary.AppendVarint(b, e.mtime)
+		b = binary.AppendVarint(b, e.ctime)
+		if e.isRegular() {
+			b = append(b, e.sum[:]...)
+			gen := byte(0)
+			if e.generated {
+				gen = 1
+			}
+			b = append(b, gen)
+		}
+	}
+	sum := sha256.Sum256(b)
+	return append(b, sum[:]...)
+}
+
+// writeIndex writes x whole or not at all, under d's lock. It is not
+// flushed to disk: a torn index fails its checksum, and is only a cache.
+// A run killed while writing it leaves index.tmp-PID, which the next
+// Open removes (see removeStale).
+func (d *Dir) writeIndex(x *index) error {
+	if err := d.fault("index"); err != nil {
+		return err
+	}
+	name := filepath.Join(d.meta(), indexName)
+	tmp := name + indexTmp + strconv.Itoa(os.Getpid())
+	f, err := os.OpenFile(tmp, os.O_CREATE|os.O_TRUNC|os.O_WRONLY|syscall.O_NOFOLLOW, 0o644)
+	if err != nil {
+		return err
+	}
+	data := x.encode()
+	_, err = f.Write(data[:len(data)/2])
+	if err == nil {
+		err = d.fault("index-write")
+	}
+	if err == nil {
+		_, err = f.Write(data[len(data)/2:])
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = d.fault("index-rename")
+	}
+	if err == nil {
+		err = os.Rename(tmp, name)
+	}
+	if err != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("write %s: %w", name, err)
+	}
+	return nil
+}
+
+func appendString(b []byte, s string) []byte {
+	b = binary.AppendUvarint(b, uint64(len(s)))
+	return append(b, s...)
+}
+
+// reader decodes the index; the first error sticks.
+type reader struct {
+	b   []byte
+	err error
+}
+
+func (r *reader) fail() { r.err, r.b = errors.New("short index"), nil }
+
+func (r *reader) uvarint() uint64 {
+	v, n := binary.Uvarint(r.b)
+	if n <= 0 {
+		r.fail()
+		return 0
+	}
+	r.b = r.b[n:]
+	return v
+}
+
+func (r *reader) varint() int64 {
+	v, n := binary.Varint(r.b)
+	if n <= 0 {
+		r.fail()
+		return 0
+	}
+	r.b = r.b[n:]
+	return v
+}
+
+func (r *reader) bytes(n int) []byte {
+	if r.err != nil || len(r.b) < n {
+		r.fail()
+		return make([]byte, n)
+	}
+	v := r.b[:n]
+	r.b = r.b[n:]
+	return v
+}
+
+func (r *reader) string() string {
+	n := r.uvarint()
+	if n > uint64(len(r.b)) {
+		r.fail()
+		return ""
+	}
+	return string(r.bytes(int(n)))
+}
