@@ -186,7 +186,7 @@ clusters: "dev-alpha": values: "victoria-metrics-cluster": "victoria-metrics-clu
 }
 
 // readFiles is the files below dir, .platformc/ apart (checked to hold
-// nothing but its .gitignore and the lock).
+// nothing but its .gitignore, the lock and the index).
 func readFiles(t *testing.T, dir string) map[string]string {
 	t.Helper()
 	files := map[string]string{}
@@ -196,7 +196,7 @@ func readFiles(t *testing.T, dir string) map[string]string {
 		}
 		rel, _ := filepath.Rel(dir, p)
 		if strings.HasPrefix(rel, ".platformc"+string(filepath.Separator)) {
-			if rel != filepath.Join(".platformc", ".gitignore") && rel != filepath.Join(".platformc", "lock") {
+			if rel != filepath.Join(".platformc", ".gitignore") && rel != filepath.Join(".platformc", "lock") && rel != filepath.Join(".platformc", "index") {
 				t.Errorf("%s left in %s", rel, dir)
 			}
 			return nil
