@@ -158,7 +158,20 @@ func makePlan(dir, header string, files []render.File, prune bool, old *index) (
 		}
 		return data
 	}
-	for _, f := range files {
+	// Whether each file is what the directory holds: where the index
+	// vouches for the content, that is hashing the rendered bytes, most
+	// of a warm plan's own work, so it is spread over the cores.
+	same := make([]bool, len(files))
+	const chunk = 256
+	_ = parallel((len(files)+chunk-1)/chunk, func(c int) error {
+		for i := c * chunk; i < min(len(files), (c+1)*chunk); i++ {
+			if cur, ok := existing[files[i].Path]; ok && cur.generated {
+				same[i] = cur.same(files[i].Data)
+			}
+		}
+		return nil
+	})
+	for i, f := range files {
 		want[f.Path] = true
 		cur, ok := existing[f.Path]
 		switch {
@@ -170,7 +183,7 @@ func makePlan(dir, header string, files []render.File, prune bool, old *index) (
 			plan.Ops = append(plan.Ops, Op{Change: Add, Path: f.Path, New: f.Data})
 		case !cur.generated:
 			conflicts = append(conflicts, f.Path)
-		case cur.same(f.Data):
+		case same[i]:
 			plan.Unchanged++
 		default:
 			plan.Ops = append(plan.Ops, Op{Change: Update, Path: f.Path, Old: content(f.Path, cur), New: f.Data})
@@ -208,10 +221,11 @@ func CheckPath(p string) error {
 }
 
 // file is a regular file found in the output directory: read (data), or
-// known from the index to have the content whose SHA-256 is sum.
+// known from the index to have size bytes whose SHA-256 is sum.
 type file struct {
 	data      []byte
 	known     bool
+	size      int64
 	sum       [sha256.Size]byte
 	generated bool
 }
@@ -219,7 +233,7 @@ type file struct {
 // same reports whether the file holds data.
 func (f file) same(data []byte) bool {
 	if f.known {
-		return f.sum == sha256.Sum256(data)
+		return int64(len(data)) == f.size && f.sum == sha256.Sum256(data)
 	}
 	return bytes.Equal(f.data, data)
 }
@@ -325,7 +339,7 @@ func scan(dir, header string, old *index) (map[string]file, *index, error) {
 					racyFound.Store(true)
 				}
 				if ok {
-					found[p] = file{known: true, sum: e.sum, generated: e.generated}
+					found[p] = file{known: true, size: e.size, sum: e.sum, generated: e.generated}
 					entries[p] = e
 					continue
 				}
