@@ -4,6 +4,7 @@
 // and platformc do identical work.
 //
 //	go run ./internal/benchgen -n 1000 -o DIR
+//	go run ./internal/benchgen -edit bundle -o DIR   # one value of one app of one bundle, changed again
 package main
 
 import (
@@ -16,13 +17,18 @@ import (
 
 func main() {
 	n := flag.Int("n", 30, "number of clusters")
-	out := flag.String("o", "", "directory to write the CUE module into (must not exist or be empty)")
+	out := flag.String("o", "", "directory to write the CUE module into (must not exist or be empty), or of the module to edit")
+	edit := flag.String("edit", "", `"bundle": change one value of velero's in bundle storage-basic of the module at -o, which about half the clusters enable`)
 	flag.Parse()
-	if *out == "" || flag.NArg() > 0 || *n < 1 {
-		fmt.Fprintln(os.Stderr, "usage: benchgen -n N -o DIR")
+	if *out == "" || flag.NArg() > 0 || *n < 1 || (*edit != "" && *edit != "bundle") {
+		fmt.Fprintln(os.Stderr, "usage: benchgen -n N -o DIR | benchgen -edit bundle -o DIR")
 		os.Exit(2)
 	}
-	if err := workload.Write(*out, *n); err != nil {
+	write := func() error { return workload.Write(*out, *n) }
+	if *edit == "bundle" {
+		write = func() error { return workload.EditBundle(*out) }
+	}
+	if err := write(); err != nil {
 		fmt.Fprintln(os.Stderr, "benchgen:", err)
 		os.Exit(1)
 	}

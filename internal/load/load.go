@@ -29,6 +29,9 @@ const (
 	PlatformDir = "platform"
 	BundlesDir  = "bundles"
 	ClustersDir = "clusters"
+	// WiringFile, in ClustersDir, is where the clusters package reads the
+	// platform and the bundles.
+	WiringFile = "clusters.cue"
 )
 
 // Platform is what a build evaluates: the parsed instances, not yet

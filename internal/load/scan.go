@@ -40,9 +40,22 @@ type Inputs struct {
 	// Root is the absolute module root.
 	Root string
 	// Shared hashes every .cue file of the module outside clusters/ (the
-	// schema, defaults, bundles, cue.mod) and the files they embed: every
-	// cluster depends on them.
+	// schema, defaults, bundles, cue.mod) and the files they embed: the
+	// platform's defaults and bundles depend on them.
 	Shared Hash
+	// Base hashes the files of Shared that every cluster depends on: all
+	// but the bundle files (see bundleFile).
+	Base Hash
+	// Bundles hashes, per bundle, the bundle files that declare it. A
+	// cluster depends on Base, on the bundles' catalog and on the
+	// Bundles of the bundles it enables. Nil when the module reads the
+	// bundles in a way that does not allow telling (every cluster then
+	// depends on Shared).
+	Bundles map[string]Hash
+	// Wiring is clusters/clusters.cue, where the clusters package reads
+	// the bundles, if Bundles is set: the caller checks that it reads
+	// them as platformc init writes it, or drops Bundles.
+	Wiring []byte
 	// Dirs are the selected directories under clusters/ that hold .cue
 	// files, sorted.
 	Dirs []DirInput
@@ -137,7 +150,12 @@ func Scan(cfg Config) (*Inputs, error) {
 		}
 	}
 	slices.SortFunc(in.Dirs, func(a, b DirInput) int { return strings.Compare(a.Dir, b.Dir) })
-	in.Shared = s.shared()
+	in.Shared, in.Base, in.Bundles = s.shared()
+	if len(s.importers) == 1 && s.importers[0] == path.Join(ClustersDir, WiringFile) {
+		in.Wiring = s.wiring
+	} else {
+		in.Bundles = nil
+	}
 	in.Tags = slices.Sorted(maps.Keys(s.tags))
 	in.Required = slices.Sorted(maps.Keys(s.required))
 	in.TagPos = s.tagPos
@@ -199,6 +217,10 @@ type scanner struct {
 	refused []string
 	refusal map[string]cueerrors.Error
 	bad     cueerrors.Error
+	// importers are the files under clusters/ that import the bundles
+	// package.
+	importers []string
+	wiring    []byte
 }
 
 // refuse records an error reading the module, at pos if there is one.
@@ -310,12 +332,13 @@ func (s *scanner) files(dir string) Hash {
 	return Hash(sum.Sum(nil))
 }
 
-// file hashes a .cue file, under the given name, and what it embeds.
-func (s *scanner) file(sum hash.Hash, p, name string) {
+// file hashes a .cue file, under the given name, and what it embeds, and
+// returns its bytes.
+func (s *scanner) file(sum hash.Hash, p, name string) []byte {
 	data, err := s.fsys.ReadFile(p)
 	if err != nil {
 		s.refuse(token.NoPos, "", err)
-		return
+		return nil
 	}
 	s.bad = cueerrors.Append(s.bad, checkUTF8(s.fsys.abs(p), data))
 	fmt.Fprintf(sum, "%s\x00%d\x00", name, len(data))
@@ -324,6 +347,11 @@ func (s *scanner) file(sum hash.Hash, p, name string) {
 	if bytes.Contains(data, []byte("@extern")) {
 		s.embeds(sum, p, data)
 	}
+	if strings.HasPrefix(p, ClustersDir+"/") && importsBundles(s.fsys.abs(p), data) && !slices.Contains(s.importers, p) {
+		s.importers = append(s.importers, p)
+		s.wiring = data
+	}
+	return data
 }
 
 // embeds hashes the files that the @embed attributes of the .cue file at
@@ -374,8 +402,10 @@ var platformDirs = map[string]bool{"cue.mod": true, SchemaDir: true, PlatformDir
 // is not refused (a symlinked directory is not followed, and a file that
 // cue/load reads through it is refused after loading), but a .cue file
 // must be a regular file.
-func (s *scanner) shared() Hash {
-	sum := sha256.New()
+func (s *scanner) shared() (shared, base Hash, bundles map[string]Hash) {
+	sum, baseSum := sha256.New(), sha256.New()
+	perBundle := bundleHashes{}
+	attributable := true
 	var walk func(dir string, strict bool)
 	walk = func(dir string, strict bool) {
 		entries, err := s.fsys.ReadDir(dir)
@@ -395,9 +425,27 @@ func (s *scanner) shared() Hash {
 					walk(p, strict)
 				}
 			case e.Type().IsRegular():
-				if strings.HasSuffix(name, ".cue") {
-					s.file(sum, p, p)
+				if !strings.HasSuffix(name, ".cue") {
+					continue
 				}
+				one := sha256.New()
+				data := s.file(one, p, p)
+				fileSum := Hash(one.Sum(nil))
+				sum.Write(fileSum[:])
+				if dir == BundlesDir && !ignored(name) {
+					names, ok, reads := bundleFile(s.fsys.abs(p), data)
+					attributable = attributable && !reads
+					if ok {
+						perBundle.add(names, p, fileSum)
+						continue
+					}
+				} else if importsBundles(s.fsys.abs(p), data) {
+					// Another package reading the bundles: what reads it
+					// may read any bundle.
+					attributable = false
+				}
+				fmt.Fprintf(baseSum, "%s\x00", p)
+				baseSum.Write(fileSum[:])
 			case ignored(name):
 			case strict || strings.HasSuffix(name, ".cue"):
 				s.refuse(token.NoPos, "", &fs.PathError{Op: "read", Path: p, Err: kindError{e.Type()}})
@@ -405,7 +453,11 @@ func (s *scanner) shared() Hash {
 		}
 	}
 	walk(".", false)
-	return Hash(sum.Sum(nil))
+	shared = Hash(sum.Sum(nil))
+	if !attributable {
+		return shared, shared, nil
+	}
+	return shared, Hash(baseSum.Sum(nil)), perBundle.sums()
 }
 
 // addTags records the tag names the file name holds, and which are read

@@ -5,6 +5,8 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"errors"
+	"maps"
+	"slices"
 
 	"github.com/platformc/platformc/internal/cache"
 	"github.com/platformc/platformc/internal/model"
@@ -39,6 +41,18 @@ func (e *entry) add(c *model.Cluster, files []render.File) {
 		e.data = append(e.data, f.Data)
 	}
 	e.Clusters = append(e.Clusters, cc)
+}
+
+// bundles are the names of the bundles the entry's clusters enable,
+// sorted.
+func (e *entry) bundles() []string {
+	seen := map[string]bool{}
+	for _, c := range e.Clusters {
+		for _, name := range c.Cluster.Bundles {
+			seen[name] = true
+		}
+	}
+	return slices.Sorted(maps.Keys(seen))
 }
 
 func (e *entry) encode() ([]byte, error) {

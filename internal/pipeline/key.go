@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"crypto/sha256"
+	"encoding/json"
 	"fmt"
 	"maps"
 	"os"
@@ -12,29 +13,89 @@ import (
 
 	"github.com/platformc/platformc/internal/cache"
 	"github.com/platformc/platformc/internal/load"
+	"github.com/platformc/platformc/internal/model"
+	"github.com/platformc/platformc/internal/scaffold"
 )
 
 // keys derives the cache keys of one build: every entry is keyed by this
 // build of platformc, every file it was made from and the secrets read.
+//
+// A cluster directory's entry is keyed, when the module allows it (see
+// load.Inputs.Bundles and scaffold.IsWiring), on the files every cluster
+// depends on, the bundles' catalog and the files of the bundles its
+// clusters enable: an edit to one bundle evaluates again only the clusters
+// that enable it. Which bundles those are is known once the directory is
+// evaluated, so the directory has two entries: under its first key (dir),
+// the bundles its clusters enable; under the key those give (withBundles),
+// its clusters and files. Otherwise a directory has one entry, keyed on
+// every file outside clusters/.
 type keys struct {
 	version []byte
 	shared  []byte
 	secrets []byte
+
+	// base and bundles are set for per-bundle keys: load.Inputs' Base and
+	// Bundles; catalog once the platform is known.
+	base    []byte
+	bundles map[string]load.Hash
+	catalog []byte
 }
 
 func newKeys(in *load.Inputs, env load.Env, placeholders bool) keys {
-	return keys{version: toolVersion(), shared: in.Shared[:], secrets: secretsKey(in.Tags, env, placeholders)}
+	k := keys{version: toolVersion(), shared: in.Shared[:], secrets: secretsKey(in.Tags, env, placeholders)}
+	if in.Bundles != nil && scaffold.IsWiring(in.Wiring) {
+		k.base, k.bundles = in.Base[:], in.Bundles
+	}
+	return k
 }
+
+// perBundle says whether directories are keyed on the bundles they enable.
+func (k keys) perBundle() bool { return k.bundles != nil }
 
 // platform is the key of the defaults and bundles.
 func (k keys) platform() cache.Key {
 	return cache.NewKey([]byte("platform"), k.version, k.shared, k.secrets)
 }
 
-// dir is the key of one cluster directory.
+// dir is the first key of one cluster directory: of its entry, or with
+// per-bundle keys, of the names of the bundles its clusters enable.
 func (k keys) dir(root string, d load.DirInput) cache.Key {
 	rel, _ := filepath.Rel(root, d.Dir)
+	if k.perBundle() {
+		return cache.NewKey([]byte("dir-bundles"), k.version, k.base, k.catalog, k.secrets, d.Hash[:], []byte(filepath.ToSlash(rel)))
+	}
 	return cache.NewKey([]byte("dir"), k.version, k.shared, k.secrets, d.Hash[:], []byte(filepath.ToSlash(rel)))
+}
+
+// withBundles is the key of the entry of a directory whose first key is
+// first and whose clusters enable the bundles names (sorted): the files
+// of each are part of it. A bundle no bundle file declares has none: it
+// is in the base files.
+func (k keys) withBundles(first cache.Key, names []string) cache.Key {
+	parts := [][]byte{[]byte("dir-entry"), first[:]}
+	for _, n := range names {
+		sum := k.bundles[n]
+		parts = append(parts, []byte(n), sum[:])
+	}
+	return cache.NewKey(parts...)
+}
+
+// catalogKey hashes what every cluster reads of every bundle (see
+// schema.#Cluster's #catalog): whether it is required, what it requires
+// and the names of its apps.
+func catalogKey(bundles map[string]*model.Bundle) []byte {
+	type entry struct {
+		Required bool     `json:"required"`
+		Requires []string `json:"requires"`
+		Apps     []string `json:"apps"`
+	}
+	catalog := make(map[string]entry, len(bundles))
+	for name, b := range bundles {
+		catalog[name] = entry{Required: b.Required, Requires: b.Requires, Apps: slices.Sorted(maps.Keys(b.Apps))}
+	}
+	data, _ := json.Marshal(catalog) // sorted keys: the same catalog, the same bytes
+	sum := sha256.Sum256(data)
+	return sum[:]
 }
 
 // secretsKey is the part of the cache keys the environment contributes:

@@ -8,6 +8,7 @@ package pipeline
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"os"
 	"slices"
@@ -186,8 +187,11 @@ type build struct {
 	keys  keys
 	store store
 
-	p       *model.Platform
-	dirKeys []cache.Key
+	p *model.Platform
+	// fresh are the defaults and bundles evaluated by this build before
+	// the cache was read (per-bundle keys need their catalog), if they were.
+	fresh   *model.Platform
+	dirKeys []cache.Key     // the first key of each directory (keys.dir)
 	files   [][]render.File // by directory of in.Dirs
 	entries []entry         // by directory: what is cached once it is done
 	cached  [][]*model.Cluster
@@ -221,12 +225,15 @@ func (b *build) readCache(ctx context.Context) {
 	b.dirKeys = make([]cache.Key, n)
 	b.files = make([][]render.File, n)
 	b.cached = make([][]*model.Cluster, n)
-	for i, d := range b.in.Dirs {
-		b.dirKeys[i] = b.keys.dir(b.in.Root, d)
-	}
 	hits := make([]bool, n)
 	if b.store.c != nil {
 		b.p = b.store.platform(ctx, b.keys.platform())
+	}
+	if b.store.c != nil && b.keys.perBundle() {
+		b.readCatalog(ctx)
+	}
+	for i, d := range b.in.Dirs {
+		b.dirKeys[i] = b.keys.dir(b.in.Root, d)
 	}
 	if b.p != nil {
 		// Entries are read in parallel: a warm build is mostly this.
@@ -236,7 +243,7 @@ func (b *build) readCache(ctx context.Context) {
 			wg.Go(func() {
 				slots <- struct{}{}
 				defer func() { <-slots }()
-				b.cached[i], b.files[i], hits[i] = b.store.dir(ctx, b.dirKeys[i])
+				b.cached[i], b.files[i], hits[i] = b.store.dir(ctx, b.entryKey(ctx, i))
 			})
 		}
 		wg.Wait()
@@ -255,6 +262,38 @@ func (b *build) readCache(ctx context.Context) {
 	}
 }
 
+// readCatalog sets the catalog of the bundles, which per-bundle keys
+// depend on: from the cached platform, or else from the defaults and
+// bundles evaluated now, and cached. If they have errors, the cache is not
+// used: evaluate reports them with every other error.
+func (b *build) readCatalog(ctx context.Context) {
+	if b.p == nil {
+		p, err := defaults(ctx, b.in, b.opts)
+		if err != nil {
+			b.store.c = nil
+			return
+		}
+		b.store.putPlatform(b.keys.platform(), p)
+		b.fresh = p
+		b.p = &model.Platform{Defaults: p.Defaults, Bundles: p.Bundles}
+	}
+	b.keys.catalog = catalogKey(b.p.Bundles)
+}
+
+// entryKey is the key of directory i's entry: its first key, or with
+// per-bundle keys, the key the bundles recorded under the first give.
+func (b *build) entryKey(ctx context.Context, i int) cache.Key {
+	if !b.keys.perBundle() {
+		return b.dirKeys[i]
+	}
+	data, ok := b.store.get(ctx, b.dirKeys[i])
+	var names []string
+	if !ok || json.Unmarshal(data, &names) != nil {
+		return cache.Key{} // no entry has it
+	}
+	return b.keys.withBundles(b.dirKeys[i], names)
+}
+
 // evaluate loads and evaluates the defaults and the missed directories,
 // rendering and caching each directory as soon as it is evaluated.
 func (b *build) evaluate(ctx context.Context) error {
@@ -271,9 +310,11 @@ func (b *build) evaluate(ctx context.Context) error {
 			return err
 		}
 	}
-	defaults, err := eval.Defaults(ctx, lp)
-	if err != nil {
-		return err
+	defaults := b.fresh
+	if defaults == nil {
+		if defaults, err = eval.Defaults(ctx, lp); err != nil {
+			return err
+		}
 	}
 	if b.p == nil {
 		b.store.putPlatform(b.keys.platform(), defaults)
@@ -361,7 +402,14 @@ func (b *build) render(i int, clusters []*model.Cluster, last bool) error {
 	}
 	if last {
 		data, err := e.encode()
-		b.store.put(b.dirKeys[i], data, err)
+		key := b.dirKeys[i]
+		if b.keys.perBundle() {
+			names := e.bundles()
+			list, _ := json.Marshal(names)
+			b.store.put(key, list, nil)
+			key = b.keys.withBundles(key, names)
+		}
+		b.store.put(key, data, err)
 		*e = entry{}
 	}
 	return nil

@@ -116,3 +116,118 @@ func TestCachedEqualsUncached(t *testing.T) {
 		t.Fatalf("%d of %d edits built, %d with cached directories: too few to compare", ok, edits, servedFromCache)
 	}
 }
+
+// TestBundleEditEvaluatesItsClusters checks that an edit to one bundle's
+// file evaluates again only the clusters that enable the bundle, with the
+// same output as a build without the cache, and that a module whose files
+// read the bundles some other way falls back to evaluating every cluster.
+func TestBundleEditEvaluatesItsClusters(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		// setup changes the module before the cache is filled.
+		setup map[string]string
+		// evaluated is how many clusters the edit evaluates again.
+		evaluated int
+	}{
+		{name: "bundle files", evaluated: 1},
+		{
+			name: "a bundle file reads another bundle",
+			setup: map[string]string{"bundles/reads.cue": `package bundles
+
+bundles: "core-basic": apps: "cert-manager": values: _seen: bundles."finops-basic".version
+`},
+			evaluated: 3,
+		},
+		{
+			name: "a cluster file imports the bundles",
+			setup: map[string]string{"clusters/prod/imports.cue": `package clusters
+
+import "corp.local/platform/bundles"
+
+_finops: bundles.bundles."finops-basic".version
+`},
+			evaluated: 3,
+		},
+		{
+			name: "another package imports the bundles",
+			setup: map[string]string{
+				"lib/lib.cue": `package lib
+
+import "corp.local/platform/bundles"
+
+finops: bundles.bundles."finops-basic".version
+`,
+				"clusters/prod/imports.cue": `package clusters
+
+import "corp.local/platform/lib"
+
+_finops: lib.finops
+`},
+			evaluated: 3,
+		},
+		{
+			name:      "the wiring is not platformc's",
+			setup:     map[string]string{"clusters/clusters.cue": "\n_extra: 1\n"},
+			evaluated: 3,
+		},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			mod := t.TempDir()
+			platformtest.CopyPlatform(t, filepath.Join("..", ".."), mod)
+			for name, src := range tc.setup {
+				p := filepath.Join(mod, filepath.FromSlash(name))
+				if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+					t.Fatal(err)
+				}
+				if old, err := os.ReadFile(p); err == nil {
+					src = string(old) + src // appended to the file there is
+				}
+				if err := os.WriteFile(p, []byte(src), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			c, err := cache.Open(t.TempDir())
+			if err != nil {
+				t.Fatal(err)
+			}
+			build := func(c *cache.Cache) (*pipeline.Result, string) {
+				res, err := pipeline.Run(context.Background(), pipeline.Options{Dir: mod, Cache: c})
+				if err != nil {
+					var b bytes.Buffer
+					diag.Print(&b, err, res.Root)
+					t.Fatalf("build: %s", b.String())
+				}
+				return res, outcome(res, nil)
+			}
+			build(c)
+			if res, _ := build(c); res.Evaluated != 0 {
+				t.Fatalf("nothing changed, %d clusters evaluated", res.Evaluated)
+			}
+			// One value of one app of finops-basic, which only
+			// armored-core-development enables.
+			p := filepath.Join(mod, "bundles", "finops-basic.cue")
+			data, err := os.ReadFile(p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			edited := bytes.Replace(data, []byte(`"9.0.1"`), []byte(`"9.0.2"`), 1)
+			edited = bytes.Replace(edited, []byte("enabled: true"), []byte("enabled: false"), 1)
+			if bytes.Equal(edited, data) {
+				t.Fatal("the edit changed nothing")
+			}
+			if err := os.WriteFile(p, edited, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			res, got := build(c)
+			if res.Evaluated != tc.evaluated || res.Cached != 3-tc.evaluated {
+				t.Errorf("%d clusters evaluated, %d from the cache; want %d evaluated", res.Evaluated, res.Cached, tc.evaluated)
+			}
+			if _, want := build(nil); got != want {
+				t.Errorf("cached build differs from uncached:\ncached:\n%.2000s\nuncached:\n%.2000s", got, want)
+			}
+			if !strings.Contains(got, "enabled: false") {
+				t.Error("the edited value is not in the output")
+			}
+		})
+	}
+}

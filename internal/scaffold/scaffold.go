@@ -9,6 +9,7 @@
 package scaffold
 
 import (
+	"bytes"
 	"embed"
 	"fmt"
 	"io/fs"
@@ -129,4 +130,65 @@ func rewriteImports(name string, src []byte, base string) ([]byte, error) {
 		}
 	}
 	return format.Node(f)
+}
+
+// IsWiring reports whether src, a module's clusters/clusters.cue, reads
+// the platform and the bundles as the one platformc init writes does
+// (comments and formatting aside): each cluster reads the bundles' catalog
+// and the values of its enabled apps, nothing else of them. The build
+// cache relies on it to key a cluster on the bundles it enables only.
+func IsWiring(src []byte) bool {
+	f, err := parser.ParseFile(path.Join(load.ClustersDir, load.WiringFile), src)
+	if err != nil {
+		return false
+	}
+	base := ""
+	for spec := range f.ImportSpecs() {
+		p, err := strconv.Unquote(spec.Path.Value)
+		if err != nil {
+			return false
+		}
+		if dir, ok := strings.CutSuffix(p, "/"+load.BundlesDir); ok {
+			base = dir
+		}
+	}
+	if base == "" {
+		return false
+	}
+	want, err := wiring(base)
+	return err == nil && sameSyntax(src, want)
+}
+
+// Wiring is clusters/clusters.cue as platformc init writes it for the
+// module mpath.
+func Wiring(mpath string) ([]byte, error) {
+	if err := CheckModule(mpath); err != nil {
+		return nil, err
+	}
+	base, _, ok := ast.SplitPackageVersion(mpath)
+	if !ok {
+		base = mpath
+	}
+	return wiring(base)
+}
+
+func wiring(base string) ([]byte, error) {
+	tmpl, err := fs.ReadFile(template, path.Join("_template", load.ClustersDir, load.WiringFile))
+	if err != nil {
+		return nil, err
+	}
+	return rewriteImports(load.WiringFile, tmpl, base)
+}
+
+// sameSyntax reports whether a and b are the same CUE once comments are
+// dropped and both are formatted.
+func sameSyntax(a, b []byte) bool {
+	fa, errA := parser.ParseFile("a.cue", a)
+	fb, errB := parser.ParseFile("b.cue", b)
+	if errA != nil || errB != nil {
+		return false
+	}
+	x, errA := format.Node(fa)
+	y, errB := format.Node(fb)
+	return errA == nil && errB == nil && bytes.Equal(x, y)
 }

@@ -100,3 +100,30 @@ func TestSchema(t *testing.T) {
 		}
 	}
 }
+
+func TestIsWiring(t *testing.T) {
+	ref, err := os.ReadFile(filepath.Join("..", "..", "clusters", "clusters.cue"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !IsWiring(ref) {
+		t.Fatal("the reference platform's clusters/clusters.cue is not the wiring")
+	}
+	recommented := bytes.ReplaceAll(ref, []byte("// "), []byte("// said otherwise: "))
+	if !IsWiring(recommented) {
+		t.Error("a comment changed: no longer the wiring")
+	}
+	for name, src := range map[string]string{
+		"another field":   strings.Replace(string(ref), "\tname:      Name\n", "\tname:      Name\n\tvalues: x: bundles.bundles.foo.apps.x.values\n", 1),
+		"no bundles":      "package clusters\n",
+		"not CUE":         "package clusters\nclusters: {",
+		"another package": strings.Replace(string(ref), "/bundles\"", "/other\"", 1),
+	} {
+		if src == string(ref) {
+			t.Fatalf("%s: the test did not change the file", name)
+		}
+		if IsWiring([]byte(src)) {
+			t.Errorf("%s: taken for the wiring", name)
+		}
+	}
+}

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/platformc/platformc/internal/scaffold"
 	"github.com/platformc/platformc/schema"
 )
 
@@ -38,13 +39,26 @@ func ClusterDir(i int) string {
 	return filepath.Join("clusters", envs[i%3], ClusterName(i))
 }
 
+// module is the workload's CUE module path.
+const module = "bench.local/platform"
+
 // Write writes the module for n clusters into dir.
 func Write(dir string, n int) error {
+	wiring, err := scaffold.Wiring(module)
+	if err != nil {
+		return err
+	}
 	files := map[string]string{
-		"cue.mod/module.cue":    "module: \"bench.local/platform\"\nlanguage: version: \"v0.17.0\"\n",
+		"cue.mod/module.cue":    "module: \"" + module + "\"\nlanguage: version: \"v0.17.0\"\n",
 		"platform/platform.cue": platformCUE,
-		"bundles/bundles.cue":   bundlesCUE(),
-		"clusters/clusters.cue": clustersCUE,
+		"bundles/bundles.cue":   bundlesCUE,
+		"clusters/clusters.cue": string(wiring),
+		// Every cluster's control plane VMs, beside the wiring, which is
+		// platformc's own (see scaffold.IsWiring).
+		"clusters/defaults.cue": "package clusters\n\nclusters: [_]: controlPlane: {vmClass: \"best-effort-small\", storageClass: \"vsan-default-storage-policy\"}\n",
+	}
+	for i := range Bundles {
+		files[filepath.Join("bundles", Bundles[i].Name+".cue")] = bundleCUE(i)
 	}
 	for _, env := range envs {
 		files[filepath.Join("clusters", env, "env.cue")] = fmt.Sprintf("package clusters\n\nclusters: [_]: env: %q\n", env)
@@ -52,7 +66,7 @@ func Write(dir string, n int) error {
 	for i := range n {
 		files[filepath.Join(ClusterDir(i), "cluster.cue")] = Cluster(i)
 	}
-	err := fs.WalkDir(schema.FS, ".", func(p string, d fs.DirEntry, err error) error {
+	err = fs.WalkDir(schema.FS, ".", func(p string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
 			return err
 		}
@@ -136,32 +150,10 @@ platform: schema.#Platform & {
 }
 `
 
-const clustersCUE = `package clusters
-
-import (
-	"bench.local/platform/bundles"
-	"bench.local/platform/platform"
-	"bench.local/platform/schema"
-)
-
-clusters: [Name=string]: C=(schema.#Cluster & {
-	name:      Name
-	#platform: platform.platform
-	#catalog: {for n, b in bundles.bundles {
-		(n): {required: b.required, requires: b.requires, apps: {for a, _ in b.apps {(a): _}}}
-	}}
-	values: {for a, b in C.#apps {
-		(a): (bundles & {#cluster: C.#view}).bundles[b].apps[a].values
-	}}
-	controlPlane: {vmClass: "best-effort-small", storageClass: "vsan-default-storage-policy"}
-})
-`
-
-// bundlesCUE declares the bundles; every app shares the baseline's values
-// template, its per-cluster parameters left to the clusters.
-func bundlesCUE() string {
-	var b strings.Builder
-	b.WriteString(`package bundles
+// bundlesCUE is what the bundles share: every app's values are the
+// baseline's values template, its per-cluster parameters left to the
+// clusters.
+const bundlesCUE = `package bundles
 
 import (
 	"bench.local/platform/platform"
@@ -206,20 +198,43 @@ _app: {
 		}]
 	}
 }
-`)
-	for i, bundle := range Bundles {
-		fmt.Fprintf(&b, "\nbundles: %q: {\n\tdescription: \"Bundle %s.\"\n\tversion: \"1.0.0\"\n", bundle.Name, bundle.Name)
-		if i < 2 {
-			b.WriteString("\trequired: true\n")
-		}
-		if bundle.Name == "monitoring-medium" {
-			b.WriteString("\trequires: [\"monitoring-basic\"]\n")
-		}
-		b.WriteString("\tapps: {\n")
-		for _, app := range bundle.Apps {
-			fmt.Fprintf(&b, "\t\t%q: _app & {#name: %q, #bundle: %q}\n", app, app, bundle.Name)
-		}
-		b.WriteString("\t}\n}\n")
+`
+
+// bundleCUE declares Bundles[i], in a file of its own as a platform team
+// keeps its bundles.
+func bundleCUE(i int) string {
+	bundle := Bundles[i]
+	var b strings.Builder
+	fmt.Fprintf(&b, "package bundles\n\nbundles: %q: {\n\tdescription: \"Bundle %s.\"\n\tversion: \"1.0.0\"\n", bundle.Name, bundle.Name)
+	if i < 2 {
+		b.WriteString("\trequired: true\n")
 	}
+	if bundle.Name == "monitoring-medium" {
+		b.WriteString("\trequires: [\"monitoring-basic\"]\n")
+	}
+	b.WriteString("\tapps: {\n")
+	for _, app := range bundle.Apps {
+		fmt.Fprintf(&b, "\t\t%q: _app & {#name: %q, #bundle: %q}\n", app, app, bundle.Name)
+	}
+	b.WriteString("\t}\n}\n")
 	return b.String()
+}
+
+// EditBundle changes one value of one app of one bundle in the workload
+// at dir, as a one-line edit to a bundle does: velero's in storage-basic,
+// which about half the clusters enable. Each call changes it again.
+func EditBundle(dir string) error {
+	p := filepath.Join(dir, "bundles", "storage-basic.cue")
+	data, err := os.ReadFile(p)
+	if err != nil {
+		return err
+	}
+	const edit = `bundles: "storage-basic": apps: velero: values: velero: podAnnotations: "bench/edit": "`
+	src, n := string(data), 0
+	if i := strings.Index(src, edit); i >= 0 {
+		fmt.Sscanf(src[i+len(edit):], "%d", &n)
+		src = src[:i]
+	}
+	src = strings.TrimRight(src, "\n") + "\n\n" + fmt.Sprintf("%s%d\"\n", edit, n+1)
+	return os.WriteFile(p, []byte(src), 0o644)
 }
