@@ -67,12 +67,13 @@ cp -a "$work/pc" "$work/only"
 
 {
   measure "impact-nothing-changed" "$warm" "${impact[@]}"
-  echo "$edit" >>bundles/bundles.cue
+  # Each edit goes into the bundle's own file, as a team edits a bundle.
+  echo "$edit" >>"bundles/$bundle.cue"
   measure "impact-one-bundle" "$warm" "${impact[@]}"
-  git checkout -q bundles/bundles.cue
-  echo 'bundles: "monitoring-basic": apps: "victoria-metrics-agent": values: "victoria-metrics-agent": podAnnotations: team: "observability"' >>bundles/bundles.cue
+  git checkout -q "bundles/$bundle.cue"
+  echo 'bundles: "monitoring-basic": apps: "victoria-metrics-agent": values: "victoria-metrics-agent": podAnnotations: team: "observability"' >>bundles/monitoring-basic.cue
   measure "impact-bundle-everywhere" "$warm" "${impact[@]}"
-  git checkout -q bundles/bundles.cue
+  git checkout -q bundles/monitoring-basic.cue
   sed -i '0,/replicaCount: [0-9]*/s//replicaCount: 9/' "$cluster_file"
   measure "impact-one-cluster" "$warm" "${impact[@]}"
   git checkout -q "$cluster_file"
