@@ -8,16 +8,14 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"runtime"
 	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
 
-	"go.yaml.in/yaml/v3"
-
 	"github.com/platformc/platformc/internal/model"
+	"github.com/platformc/platformc/internal/yamlenc"
 )
 
 // GeneratedMark is what the first line of every file platformc generates
@@ -156,7 +154,7 @@ func document(v any) ([]byte, error) {
 	}
 	var b bytes.Buffer
 	b.WriteString(Header)
-	if err := encodeYAML(&b, v); err != nil {
+	if err := yamlenc.Encode(&b, v); err != nil {
 		return nil, err
 	}
 	return b.Bytes(), nil
@@ -167,65 +165,10 @@ func document(v any) ([]byte, error) {
 // their key. The bytes depend on the data alone.
 func YAML(v any) ([]byte, error) {
 	var b bytes.Buffer
-	if err := encodeYAML(&b, v); err != nil {
+	if err := yamlenc.Encode(&b, v); err != nil {
 		return nil, err
 	}
 	return b.Bytes(), nil
-}
-
-func encodeYAML(w io.Writer, v any) error {
-	enc := yaml.NewEncoder(w)
-	enc.SetIndent(2)
-	if holdsMergeKey(v) {
-		// yaml.v3 writes the string "<<" plain, which every reader, Helm's
-		// YAML 1.1 one and yaml.v3 itself, takes for a merge key: it is
-		// written quoted. (yaml.v3 quotes the other strings a YAML 1.1
-		// reader would take for something else, yes, on, 1e3, ~ and the
-		// like; FuzzYAMLReadsBack checks it with both readers.)
-		var n yaml.Node
-		if err := n.Encode(v); err != nil {
-			return err
-		}
-		quoteMergeKeys(&n)
-		v = &n
-	}
-	if err := enc.Encode(v); err != nil {
-		return err
-	}
-	return enc.Close()
-}
-
-const mergeKey = "<<"
-
-// holdsMergeKey reports whether v (maps, slices and scalars) holds the
-// string "<<", as a key or a value.
-func holdsMergeKey(v any) bool {
-	switch x := v.(type) {
-	case string:
-		return x == mergeKey
-	case map[string]any:
-		for k, e := range x {
-			if k == mergeKey || holdsMergeKey(e) {
-				return true
-			}
-		}
-	case []any:
-		for _, e := range x {
-			if holdsMergeKey(e) {
-				return true
-			}
-		}
-	}
-	return false
-}
-
-func quoteMergeKeys(n *yaml.Node) {
-	if n.Kind == yaml.ScalarNode && n.Value == mergeKey {
-		n.Tag, n.Style = "!!str", yaml.DoubleQuotedStyle
-	}
-	for _, c := range n.Content {
-		quoteMergeKeys(c)
-	}
 }
 
 // plainData converts v to maps, slices and scalars through encoding/json,

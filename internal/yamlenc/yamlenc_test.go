@@ -1,6 +1,7 @@
-package render
+package yamlenc
 
 import (
+	"bytes"
 	"reflect"
 	"testing"
 	"unicode/utf8"
@@ -24,10 +25,11 @@ func FuzzYAMLReadsBack(f *testing.F) {
 			t.Skip("CUE strings are UTF-8 (load refuses files that are not)")
 		}
 		in := map[string]any{key: value, "nested": map[string]any{key: []any{value}}}
-		data, err := document(in)
-		if err != nil {
+		var b bytes.Buffer
+		if err := Encode(&b, in); err != nil {
 			t.Fatal(err)
 		}
+		data := b.Bytes()
 		var v3 map[string]any
 		if err := yaml.Unmarshal(data, &v3); err != nil {
 			t.Fatalf("yaml.v3 cannot read it back: %v\n%s", err, data)
