@@ -15,11 +15,11 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
-	"syscall"
+
+	"github.com/platformc/platformc/internal/safefile"
 )
 
 // EnvVar names the environment variable that moves the cache.
@@ -126,24 +126,14 @@ func (c *Cache) get(k Key) ([]byte, bool) {
 }
 
 // readEntry reads the file at p if it is a regular file, not a symlink,
-// of at most the size of an entry. O_NONBLOCK makes opening a FIFO return
-// at once, for the check to refuse it.
+// of at least a header's size and at most an entry's.
 func readEntry(p string) ([]byte, error) {
-	f, err := os.OpenFile(p, os.O_RDONLY|syscall.O_NOFOLLOW|syscall.O_NONBLOCK, 0)
+	raw, _, err := safefile.Read(p, int64(header+MaxSize))
 	if err != nil {
 		return nil, err
 	}
-	defer f.Close()
-	fi, err := f.Stat()
-	if err != nil {
-		return nil, err
-	}
-	if !fi.Mode().IsRegular() || fi.Size() < int64(header) || fi.Size() > int64(header+MaxSize) {
+	if len(raw) < header {
 		return nil, errors.New("not an entry")
-	}
-	raw := make([]byte, fi.Size())
-	if _, err := io.ReadFull(f, raw); err != nil {
-		return nil, err
 	}
 	return raw, nil
 }

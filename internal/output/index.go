@@ -11,6 +11,8 @@ import (
 	"path/filepath"
 	"strconv"
 	"syscall"
+
+	"github.com/platformc/platformc/internal/safefile"
 )
 
 // The index, DIR/.platformc/index, is what the last run that read or wrote
@@ -105,17 +107,8 @@ func (x *index) trusted(p string, st stat) (e *indexEntry, ok, racy bool) {
 
 // readIndex reads dir's index; nil if there is none or it is not sound.
 func readIndex(meta, header string) *index {
-	f, err := os.OpenFile(filepath.Join(meta, indexName), os.O_RDONLY|syscall.O_NOFOLLOW|syscall.O_NONBLOCK, 0)
+	data, fi, err := safefile.Read(filepath.Join(meta, indexName), maxIndexSize)
 	if err != nil {
-		return nil
-	}
-	defer f.Close()
-	fi, err := f.Stat()
-	if err != nil || !fi.Mode().IsRegular() || fi.Size() > maxIndexSize {
-		return nil
-	}
-	data := make([]byte, fi.Size())
-	if _, err := f.ReadAt(data, 0); err != nil {
 		return nil
 	}
 	x, err := decodeIndex(data)

@@ -14,7 +14,6 @@ import (
 	"crypto/sha256"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"maps"
 	"os"
@@ -24,11 +23,12 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
-	"syscall"
 
 	"github.com/rogpeppe/go-internal/diff"
 
 	"github.com/platformc/platformc/internal/render"
+
+	"github.com/platformc/platformc/internal/safefile"
 )
 
 // Change is what Apply does to one file.
@@ -387,19 +387,8 @@ func scan(dir, header string, old *index) (map[string]file, *index, error) {
 // readRegular reads the regular file at name, refusing anything else: a
 // symlink swapped in since it was looked at is not followed.
 func readRegular(name string) ([]byte, error) {
-	f, err := os.OpenFile(name, os.O_RDONLY|syscall.O_NOFOLLOW|syscall.O_NONBLOCK, 0)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	fi, err := f.Stat()
-	if err != nil {
-		return nil, err
-	}
-	if !fi.Mode().IsRegular() {
-		return nil, fmt.Errorf("%s is no longer a regular file", name)
-	}
-	return io.ReadAll(f)
+	data, _, err := safefile.Read(name, -1)
+	return data, err
 }
 
 // blockedBy returns the path among existing (files, or the generated

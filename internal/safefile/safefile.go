@@ -1,0 +1,51 @@
+// Package safefile reads a file that must be a regular file, as platformc
+// reads what others may have put in its place (the build cache, the
+// output directory and its index): a symlink is not followed, a FIFO or a
+// device is refused without blocking on it, and a file larger than the
+// caller allows is refused rather than read.
+package safefile
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"syscall"
+)
+
+// ErrNotRegular is returned for anything but a regular file.
+var ErrNotRegular = errors.New("not a regular file")
+
+// Read reads the regular file name, of at most maxSize bytes (no bound if
+// maxSize < 0), and returns its content and what fstat said of it when it
+// was opened. O_NOFOLLOW refuses a symlink at name; O_NONBLOCK makes
+// opening a FIFO return at once, for the check to refuse it.
+func Read(name string, maxSize int64) ([]byte, os.FileInfo, error) {
+	f, err := os.OpenFile(name, os.O_RDONLY|syscall.O_NOFOLLOW|syscall.O_NONBLOCK, 0)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, nil, err
+	}
+	if !fi.Mode().IsRegular() {
+		return nil, nil, &os.PathError{Op: "read", Path: name, Err: ErrNotRegular}
+	}
+	var r io.Reader = f
+	if maxSize >= 0 {
+		if fi.Size() > maxSize {
+			return nil, nil, &os.PathError{Op: "read", Path: name, Err: fmt.Errorf("larger than %d bytes", maxSize)}
+		}
+		r = io.LimitReader(f, maxSize+1)
+	}
+	data, err := io.ReadAll(r)
+	if err != nil {
+		return nil, nil, err
+	}
+	if maxSize >= 0 && int64(len(data)) > maxSize {
+		return nil, nil, &os.PathError{Op: "read", Path: name, Err: fmt.Errorf("grew past %d bytes while read", maxSize)}
+	}
+	return data, fi, nil
+}
