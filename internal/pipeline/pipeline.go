@@ -243,7 +243,9 @@ func (b *build) readCache(ctx context.Context) {
 			wg.Go(func() {
 				slots <- struct{}{}
 				defer func() { <-slots }()
-				b.cached[i], b.files[i], hits[i] = b.store.dir(ctx, b.entryKey(ctx, i))
+				if k, ok := b.entryKey(ctx, i); ok {
+					b.cached[i], b.files[i], hits[i] = b.store.dir(ctx, k)
+				}
 			})
 		}
 		wg.Wait()
@@ -281,17 +283,18 @@ func (b *build) readCatalog(ctx context.Context) {
 }
 
 // entryKey is the key of directory i's entry: its first key, or with
-// per-bundle keys, the key the bundles recorded under the first give.
-func (b *build) entryKey(ctx context.Context, i int) cache.Key {
+// per-bundle keys, the key the bundles recorded under the first give; not
+// ok if none are recorded.
+func (b *build) entryKey(ctx context.Context, i int) (cache.Key, bool) {
 	if !b.keys.perBundle() {
-		return b.dirKeys[i]
+		return b.dirKeys[i], true
 	}
 	data, ok := b.store.get(ctx, b.dirKeys[i])
 	var names []string
 	if !ok || json.Unmarshal(data, &names) != nil {
-		return cache.Key{} // no entry has it
+		return cache.Key{}, false
 	}
-	return b.keys.withBundles(b.dirKeys[i], names)
+	return b.keys.withBundles(b.dirKeys[i], names), true
 }
 
 // evaluate loads and evaluates the defaults and the missed directories,
