@@ -7,7 +7,9 @@ package memlimit
 import (
 	"context"
 	"fmt"
+	"math"
 	"os"
+	"runtime/debug"
 	"runtime/metrics"
 	"strconv"
 	"strings"
@@ -30,17 +32,23 @@ const every = 50 * time.Millisecond
 
 // Watch returns a context that is canceled, with an *Exceeded cause, once
 // the memory the Go runtime holds from the system passes limit (0: no
-// limit), and a function that stops watching.
+// limit), and a function that stops watching. Unless GOMEMLIMIT is set, it
+// also keeps the runtime's soft memory limit at Pace of the live heap
+// (never above limit) while it watches, and puts the previous one back
+// when stopped.
 func Watch(ctx context.Context, limit uint64) (context.Context, func()) {
 	ctx, cancel := context.WithCancelCause(ctx)
-	if limit == 0 {
+	pace := os.Getenv("GOMEMLIMIT") == ""
+	if limit == 0 && !pace {
 		return ctx, func() { cancel(nil) }
 	}
-	done := make(chan struct{})
+	prev := debug.SetMemoryLimit(-1)
+	done, stopped := make(chan struct{}), make(chan struct{})
 	go func() {
+		defer close(stopped)
 		t := time.NewTicker(every)
 		defer t.Stop()
-		sample := []metrics.Sample{{Name: "/memory/classes/total:bytes"}}
+		sample := []metrics.Sample{{Name: "/memory/classes/total:bytes"}, {Name: "/gc/heap/live:bytes"}}
 		for {
 			select {
 			case <-done:
@@ -49,15 +57,43 @@ func Watch(ctx context.Context, limit uint64) (context.Context, func()) {
 				return
 			case <-t.C:
 				metrics.Read(sample)
-				if used := sample[0].Value.Uint64(); used > limit {
+				if used := sample[0].Value.Uint64(); limit > 0 && used > limit {
 					cancel(&Exceeded{Used: used, Limit: limit})
 					return
+				}
+				if pace {
+					soft := Pace(sample[1].Value.Uint64())
+					if limit > 0 {
+						soft = min(soft, limit)
+					}
+					debug.SetMemoryLimit(int64(min(soft, math.MaxInt64)))
 				}
 			}
 		}
 	}()
-	return ctx, func() { close(done); cancel(nil) }
+	return ctx, func() {
+		close(done)
+		<-stopped
+		if pace {
+			debug.SetMemoryLimit(prev)
+		}
+		cancel(nil)
+	}
 }
+
+// Pace is the soft memory limit (debug.SetMemoryLimit) a run keeps while
+// the heap holds live bytes at the last collection, unless GOMEMLIMIT
+// says otherwise: half as much again, plus room to allocate in. The
+// collector runs with GOGC above 100 for speed (see cli), which lets a
+// large heap grow to two and a half times what is live; this keeps it
+// nearer, while a small heap, under the headroom, is paced by GOGC alone.
+// Watch updates it every 50 ms as the live heap grows, so it does not stay
+// below it; if it briefly does, the runtime caps what the collector may
+// take at half the CPU.
+func Pace(live uint64) uint64 { return live + live/2 + paceHeadroom }
+
+// paceHeadroom is what a heap may grow by past Pace's half, at least.
+const paceHeadroom = 96 << 20
 
 // Default is the limit a run gets unless told otherwise: three quarters
 // of the memory it may use, the machine's or its cgroup's (a CI

@@ -3,6 +3,7 @@ package memlimit
 import (
 	"context"
 	"errors"
+	"runtime/debug"
 	"testing"
 	"time"
 )
@@ -49,5 +50,52 @@ func TestParseAndSize(t *testing.T) {
 	}
 	if Default() == 0 {
 		t.Error("no default limit on this machine")
+	}
+}
+
+func TestPace(t *testing.T) {
+	if got := Pace(0); got != paceHeadroom {
+		t.Errorf("Pace(0) = %d", got)
+	}
+	if got := Pace(100 << 20); got != 150<<20+paceHeadroom {
+		t.Errorf("Pace(100 MiB) = %d", got)
+	}
+}
+
+// TestWatchPaces checks that Watch keeps a soft memory limit while it
+// watches, not above the hard one, and puts the previous one back.
+func TestWatchPaces(t *testing.T) {
+	t.Setenv("GOMEMLIMIT", "")
+	before := debug.SetMemoryLimit(-1)
+	const hard = 1 << 40
+	_, stop := Watch(context.Background(), hard)
+	deadline := time.Now().Add(5 * time.Second)
+	for debug.SetMemoryLimit(-1) == before {
+		if time.Now().After(deadline) {
+			stop()
+			t.Fatal("no soft limit set")
+		}
+		time.Sleep(every)
+	}
+	if soft := debug.SetMemoryLimit(-1); soft <= 0 || soft > hard {
+		t.Errorf("soft limit %d, hard %d", soft, hard)
+	}
+	stop()
+	if got := debug.SetMemoryLimit(-1); got != before {
+		t.Errorf("after stop: %d, want %d", got, before)
+	}
+}
+
+// TestWatchLeavesGOMEMLIMIT checks that a GOMEMLIMIT the user set is not
+// overridden.
+func TestWatchLeavesGOMEMLIMIT(t *testing.T) {
+	t.Setenv("GOMEMLIMIT", "off")
+	before := debug.SetMemoryLimit(-1)
+	_, stop := Watch(context.Background(), 1<<40)
+	time.Sleep(4 * every)
+	got := debug.SetMemoryLimit(-1)
+	stop()
+	if got != before {
+		t.Errorf("GOMEMLIMIT set, yet the limit went from %d to %d", before, got)
 	}
 }
