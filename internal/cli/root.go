@@ -39,9 +39,11 @@ func Main() int {
 
 // tuneGC trades some memory for time unless GOGC says otherwise:
 // evaluating CUE allocates much short-lived memory, and collecting less
-// often saves about a sixth of a build's CPU. No soft memory limit is
-// set: on a platform whose live heap is above it, the collector would run
-// without pause (3000 clusters took ten times as long under 384 MiB).
+// often saves about a sixth of a build's CPU. The soft memory limit that
+// keeps the heap from growing to two and a half times what is live follows
+// the live heap (memlimit.Watch) rather than being fixed: on a platform
+// whose live heap is above a fixed one, the collector runs without pause
+// (3000 clusters took ten times as long under 384 MiB).
 func tuneGC() {
 	if os.Getenv("GOGC") == "" {
 		debug.SetGCPercent(150)
