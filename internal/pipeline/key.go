@@ -92,7 +92,8 @@ func catalogKey(bundles map[string]*model.Bundle) []byte {
 	}
 	catalog := make(map[string]entry, len(bundles))
 	for name, b := range bundles {
-		catalog[name] = entry{Required: b.Required, Requires: b.Requires, Apps: slices.Sorted(maps.Keys(b.Apps))}
+		// nil and empty requires hash alike: a cached platform went through JSON.
+		catalog[name] = entry{Required: b.Required, Requires: append([]string{}, b.Requires...), Apps: slices.Sorted(maps.Keys(b.Apps))}
 	}
 	data, _ := json.Marshal(catalog) // sorted keys: the same catalog, the same bytes
 	sum := sha256.Sum256(data)

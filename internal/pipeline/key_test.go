@@ -5,6 +5,8 @@ import (
 	"os/exec"
 	"strings"
 	"testing"
+
+	"github.com/platformc/platformc/internal/model"
 )
 
 // TestGoBuildID checks that the build ID read from the test binary is the
@@ -27,5 +29,20 @@ func TestGoBuildID(t *testing.T) {
 	}
 	if _, ok := goBuildID("/nonexistent"); ok {
 		t.Error("a build ID for a file that does not exist")
+	}
+}
+
+// TestCatalogKeyNilAndEmpty checks that a bundle without requires keys
+// the same whether it was evaluated (nil) or read back from the cache's
+// JSON (empty), so that cached and fresh platforms give the same keys.
+func TestCatalogKeyNilAndEmpty(t *testing.T) {
+	fresh := map[string]*model.Bundle{"a": {Name: "a"}}
+	cached := map[string]*model.Bundle{"a": {Name: "a", Requires: []string{}, Apps: map[string]*model.App{}}}
+	if string(catalogKey(fresh)) != string(catalogKey(cached)) {
+		t.Error("nil and empty requires or apps give different catalog keys")
+	}
+	changed := map[string]*model.Bundle{"a": {Name: "a", Required: true}}
+	if string(catalogKey(fresh)) == string(catalogKey(changed)) {
+		t.Error("a bundle made required does not change the catalog key")
 	}
 }
