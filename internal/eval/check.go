@@ -53,11 +53,19 @@ func Check(p *model.Platform) error {
 // otherwise be evaluated, incomplete, in each directory, and reported for
 // what it lacks there rather than for being declared twice.
 func Declarations(dirs []*load.ClusterDir, others []*model.Cluster) error {
-	decls := declarations(others)
+	var decls []load.Declared
 	for _, d := range dirs {
 		decls = append(decls, d.Declared...)
 	}
-	if errs := uniqueClusters(decls); errs != nil {
+	return Declared(decls, others)
+}
+
+// Declared is Declarations over the declarations themselves, gathered
+// while the directories were loaded, for a build that evaluates them as
+// they are loaded: its errors are then reported instead of the
+// evaluation's.
+func Declared(decls []load.Declared, others []*model.Cluster) error {
+	if errs := uniqueClusters(slices.Concat(declarations(others), decls)); errs != nil {
 		return errs
 	}
 	return nil

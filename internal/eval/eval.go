@@ -13,7 +13,7 @@ import (
 	"runtime"
 	"slices"
 	"strings"
-	"sync/atomic"
+	"sync"
 
 	"cuelang.org/go/cue"
 	"cuelang.org/go/cue/cuecontext"
@@ -279,93 +279,147 @@ type DirResult struct {
 // interrupted inside a directory: their workers are left running, for the
 // caller to exit.
 func Clusters(ctx context.Context, dirs []*load.ClusterDir, opts Options) ([]DirResult, error) {
+	batches := make(chan []*load.ClusterDir, 1)
+	batches <- dirs
+	close(batches)
+	return ClustersFrom(ctx, batches, opts)
+}
+
+// ClustersFrom is Clusters over directories that arrive in batches, in
+// order, while they are loaded: the first are evaluated while the next are
+// loaded, and each directory is let go once it is evaluated, so that the
+// parsed files of every cluster are not all held at once. The i-th
+// directory across the batches is the i-th of the results and of
+// Options.Done. Progress counts against the clusters received so far. It
+// returns once batches is closed and every directory is evaluated, or ctx
+// ends: the sender must then stop sending.
+func ClustersFrom(ctx context.Context, batches <-chan []*load.ClusterDir, opts Options) ([]DirResult, error) {
 	type unit struct {
 		dir int
 		cd  *load.ClusterDir
 	}
-	var units []unit
-	left := make([]int, len(dirs)) // units of each directory not yet done
-	for i, d := range dirs {
-		for _, u := range d.Units() {
-			units = append(units, unit{i, u})
-			left[i]++
-		}
+	type result struct {
+		k int
+		r DirResult
 	}
 	workers := opts.Workers
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
 	}
-	workers = min(workers, max(len(units), 1))
-	s := &shaper{}
-	if len(dirs) > 0 {
-		inst := dirs[0].Instance
-		s = newShaper(inst.Root, schemaOf(inst))
-	}
-	unitResults := make([]DirResult, len(units))
-	running := make([]atomic.Bool, len(units))
+	var (
+		mu      sync.Mutex // guards what the dispatcher adds and the others read
+		units   []unit
+		running []bool
+		left    []int // units of each directory not yet done
+		results []DirResult
+		total   int // clusters received
+		s       *shaper
+	)
 	jobs := make(chan int)
-	done := make(chan int, len(units)) // buffered: workers never block on a canceled run
+	done := make(chan result)
+	dispatched := make(chan int, 1) // how many units, once batches is closed
+	stop := make(chan struct{})     // the collector has returned
+	defer close(stop)
+	go func() {
+		defer close(jobs)
+		n := 0
+		for dirs := range batches {
+			var ks []int
+			mu.Lock()
+			for _, d := range dirs {
+				if s == nil {
+					s = newShaper(d.Instance.Root, schemaOf(d.Instance))
+				}
+				i := len(results)
+				results = append(results, DirResult{})
+				left = append(left, 0)
+				for _, u := range d.Units() {
+					ks = append(ks, len(units))
+					units = append(units, unit{i, u})
+					running = append(running, false)
+					left[i]++
+				}
+				total += len(d.Declared)
+			}
+			mu.Unlock()
+			for _, k := range ks {
+				select {
+				case jobs <- k:
+					n++
+				case <-ctx.Done():
+					return
+				case <-stop:
+					return
+				}
+			}
+		}
+		dispatched <- n
+	}()
 	for range workers {
 		go func() {
 			for k := range jobs {
-				running[k].Store(true)
+				mu.Lock()
+				running[k] = true
+				cd, sh := units[k].cd, s
+				mu.Unlock()
 				// A fresh context per unit: a context keeps every value it
 				// built, and a growing heap costs more in garbage
 				// collection than rebuilding the imports does.
-				unitResults[k] = s.evalDir(cuecontext.New(), units[k].cd)
-				running[k].Store(false)
-				done <- k
+				r := sh.evalDir(cuecontext.New(), cd)
+				mu.Lock()
+				running[k] = false
+				mu.Unlock()
+				select {
+				case done <- result{k, r}:
+				case <-stop:
+					return
+				}
 			}
 		}()
 	}
-	go func() {
-		defer close(jobs)
-		for k := range units {
-			select {
-			case jobs <- k:
-			case <-ctx.Done():
-				return
-			}
-		}
-	}()
-	total := 0
-	for _, d := range dirs {
-		total += len(d.Declared)
-	}
-	results := make([]DirResult, len(dirs))
-	evaluated := 0
-	for range units {
+	evaluated, finished, n := 0, 0, -1
+	for n < 0 || finished < n {
 		select {
-		case k := <-done:
-			i, r := units[k].dir, &unitResults[k]
-			left[i]--
+		case n = <-dispatched:
+		case d := <-done:
+			mu.Lock()
+			u := units[d.k]
+			units[d.k].cd = nil // evaluated: its parsed files may go
+			left[u.dir]--
+			last := left[u.dir] == 0
+			mu.Unlock()
 			if opts.Done != nil {
-				opts.Done(i, r, left[i] == 0)
+				opts.Done(u.dir, &d.r, last)
 			}
-			results[i].Clusters = append(results[i].Clusters, r.Clusters...)
-			results[i].Err = cueerrors.Append(results[i].Err, r.Err)
-			unitResults[k] = DirResult{}
-			if len(units[k].cd.Declared) == 0 {
+			mu.Lock()
+			results[u.dir].Clusters = append(results[u.dir].Clusters, d.r.Clusters...)
+			results[u.dir].Err = cueerrors.Append(results[u.dir].Err, d.r.Err)
+			received := total
+			mu.Unlock()
+			finished++
+			if len(u.cd.Declared) == 0 {
 				continue // a directory of defaults: nothing to count
 			}
-			evaluated += len(units[k].cd.Declared)
+			evaluated += len(u.cd.Declared)
+			if opts.Progress != nil {
+				opts.Progress(evaluated, received)
+			}
 		case <-ctx.Done():
 			if !errors.Is(ctx.Err(), context.DeadlineExceeded) {
 				return nil, ctx.Err()
 			}
 			var pending cueerrors.Error
+			mu.Lock()
 			for k := range units {
-				if running[k].Load() {
+				if running[k] {
 					for _, d := range units[k].cd.Declared {
 						pending = cueerrors.Append(pending, newError(d.Pos, nil,
 							"cluster %q: evaluation did not finish before the deadline; an exploding disjunction, such as (a | b) & (c | d) & ... over many fields, is the usual cause", d.Name))
 					}
 				}
 			}
+			mu.Unlock()
 			return nil, &TimeoutError{Pending: pending, err: ctx.Err()}
-		}
-		if opts.Progress != nil {
-			opts.Progress(evaluated, total)
 		}
 	}
 	return results, nil

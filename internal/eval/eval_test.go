@@ -3,6 +3,7 @@ package eval
 import (
 	"context"
 	"errors"
+	"fmt"
 	"testing"
 
 	"github.com/platformc/platformc/internal/load"
@@ -59,4 +60,53 @@ func TestCancelledIsNotATimeout(t *testing.T) {
 			t.Errorf("%s with a cancelled context: %v (%T); want context.Canceled", name, err, err)
 		}
 	}
+}
+
+// TestClustersFromBatches: directories sent one batch at a time come back
+// in the order sent, each told done once, as when sent at once.
+func TestClustersFromBatches(t *testing.T) {
+	lp, err := load.Selected(load.Config{Dir: "../.."})
+	if err != nil {
+		t.Fatal(err)
+	}
+	whole, err := Clusters(context.Background(), lp.Clusters, Options{Workers: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	batches := make(chan []*load.ClusterDir)
+	go func() {
+		defer close(batches)
+		for _, d := range lp.Clusters {
+			batches <- []*load.ClusterDir{d}
+		}
+	}()
+	dones := map[int]int{}
+	got, err := ClustersFrom(context.Background(), batches, Options{Workers: 2, Done: func(i int, r *DirResult, last bool) {
+		if !last {
+			t.Errorf("directory %d: not last, but each declares at most one cluster", i)
+		}
+		dones[i]++ // not locked: calls never overlap
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != len(whole) || len(got) != len(lp.Clusters) {
+		t.Fatalf("%d results from batches, %d at once, for %d directories", len(got), len(whole), len(lp.Clusters))
+	}
+	for i := range got {
+		if dones[i] != 1 {
+			t.Errorf("directory %d told done %d times", i, dones[i])
+		}
+		if names(got[i]) != names(whole[i]) {
+			t.Errorf("directory %d: %s from batches, %s at once", i, names(got[i]), names(whole[i]))
+		}
+	}
+}
+
+func names(r DirResult) string {
+	var s []string
+	for _, c := range r.Clusters {
+		s = append(s, c.Name)
+	}
+	return fmt.Sprint(s, r.Err)
 }

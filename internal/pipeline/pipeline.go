@@ -7,6 +7,7 @@
 package pipeline
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -48,6 +49,10 @@ type Options struct {
 	Placeholders bool
 	// Workers is the number of directories evaluated at once (0: GOMAXPROCS).
 	Workers int
+	// LoadBatch is how many directories are loaded at a time while the
+	// ones loaded before are evaluated (0: loadBatch). The result does not
+	// depend on it.
+	LoadBatch int
 	// Cache, if set, serves and stores evaluated cluster directories.
 	Cache *cache.Cache
 	// Progress, if set, is told how many directories are evaluated.
@@ -111,6 +116,9 @@ func (e *NoClusterError) Error() string { return fmt.Sprintf("no cluster %q", e.
 func Run(ctx context.Context, opts Options) (*Result, error) {
 	if opts.Env == nil {
 		opts.Env = os.LookupEnv
+	}
+	if opts.Redactor == nil {
+		opts.Redactor = redact.New(nil) // learns what the checks look for
 	}
 	in, err := load.Scan(load.Config{Dir: opts.Dir, Patterns: opts.Patterns})
 	res := &Result{}
@@ -297,6 +305,13 @@ func (b *build) entryKey(ctx context.Context, i int) (cache.Key, bool) {
 	return b.keys.withBundles(b.dirKeys[i], names), true
 }
 
+// loadBatch is how many directories are loaded at a time: evaluation
+// starts once the first are loaded, and the parsed files of a directory
+// are let go once it is evaluated, so that a build never holds those of
+// every cluster (at 1,000 clusters they were most of the live heap, which
+// the garbage collector scans again and again).
+const loadBatch = 32
+
 // evaluate loads and evaluates the defaults and the missed directories,
 // rendering and caching each directory as soon as it is evaluated.
 func (b *build) evaluate(ctx context.Context) error {
@@ -304,8 +319,18 @@ func (b *build) evaluate(ctx context.Context) error {
 	for j, i := range b.missed {
 		dirs[j] = b.in.Dirs[i].Dir
 	}
-	lp, err := load.Load(b.in.Root, dirs, load.Options{Env: b.opts.Env, Placeholders: b.opts.Placeholders})
+	batch := cmp.Or(b.opts.LoadBatch, loadBatch)
+	if b.opts.Cluster != "" {
+		batch = len(dirs) // the cluster is found among them all
+	}
+	loadOpts := load.Options{Env: b.opts.Env, Placeholders: b.opts.Placeholders}
+	first := min(batch, len(dirs))
+	lp, err := load.Load(b.in.Root, dirs[:first], loadOpts)
 	if err != nil {
+		// Every error at once: those of the other directories too.
+		if more := loadErrors(b.in.Root, dirs[first:], batch, loadOpts); more != nil {
+			return cueerrors.Append(cueerrors.Promote(err, ""), more)
+		}
 		return err
 	}
 	if b.opts.Cluster != "" {
@@ -330,9 +355,46 @@ func (b *build) evaluate(ctx context.Context) error {
 	}
 	b.p = defaults
 	b.p.Clusters = fromCache
-	if err := eval.Declarations(lp.Clusters, fromCache); err != nil {
-		return err
+
+	// The other directories are loaded while the first are evaluated.
+	batches := make(chan []*load.ClusterDir, 1)
+	batches <- lp.Clusters
+	var (
+		loadErr  cueerrors.Error
+		declared []load.Declared // of every loaded directory
+		unset    []load.Unset
+		loaded   = make(chan struct{})
+	)
+	keep := func(lp *load.Platform) {
+		for _, d := range lp.Clusters {
+			declared = append(declared, d.Declared...)
+		}
+		if lp.Secrets != nil {
+			unset = append(unset, lp.Secrets.Unset...)
+		}
 	}
+	keep(lp)
+	lp = nil
+	go func() {
+		defer close(loaded)
+		defer close(batches)
+		for start := first; start < len(dirs); start += batch {
+			next, err := load.Load(b.in.Root, dirs[start:min(start+batch, len(dirs))], loadOpts)
+			if err != nil {
+				loadErr = cueerrors.Append(loadErr, cueerrors.Promote(err, ""))
+				continue
+			}
+			if loadErr != nil {
+				continue // load the rest only for their errors
+			}
+			keep(next)
+			select {
+			case batches <- next.Clusters:
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
 	var renderErr error
 	b.entries = make([]entry, len(b.in.Dirs))
 	failed := make([]bool, len(b.in.Dirs))
@@ -344,17 +406,24 @@ func (b *build) evaluate(ctx context.Context) error {
 		}
 		renderErr = b.render(i, r.Clusters, last)
 	}
-	results, err := eval.Clusters(ctx, lp.Clusters, eval.Options{Workers: b.opts.Workers, Progress: b.opts.Progress, Done: done})
+	results, err := eval.ClustersFrom(ctx, batches, eval.Options{Workers: b.opts.Workers, Progress: b.opts.Progress, Done: done})
 	if err != nil {
+		return err
+	}
+	<-loaded
+	if loadErr != nil {
+		return loadErr
+	}
+	if err := eval.Declared(declared, fromCache); err != nil {
 		return err
 	}
 	var errs cueerrors.Error
 	for _, r := range results {
 		errs = cueerrors.Append(errs, r.Err)
 	}
-	if b.opts.Placeholders && lp.Secrets != nil {
+	if b.opts.Placeholders && len(unset) > 0 {
 		var notes cueerrors.Error
-		notes, errs = placeholderErrors(errs, lp.Secrets.Unset)
+		notes, errs = placeholderErrors(errs, unset)
 		b.res.Notes = cueerrors.Append(b.res.Notes, notes)
 	}
 	if errs != nil {
@@ -368,6 +437,17 @@ func (b *build) evaluate(ctx context.Context) error {
 		b.p.Clusters = append(b.p.Clusters, r.Clusters...)
 	}
 	return nil
+}
+
+// loadErrors loads dirs, batch by batch, only for their errors.
+func loadErrors(root string, dirs []string, batch int, opts load.Options) cueerrors.Error {
+	var errs cueerrors.Error
+	for start := 0; start < len(dirs); start += batch {
+		if _, err := load.Load(root, dirs[start:min(start+batch, len(dirs))], opts); err != nil {
+			errs = cueerrors.Append(errs, cueerrors.Promote(err, ""))
+		}
+	}
+	return errs
 }
 
 // narrow keeps, of the loaded directories, those declaring the cluster

@@ -56,7 +56,9 @@ func TestCachedEqualsUncached(t *testing.T) {
 	build := func(cached bool) (string, *pipeline.Result, error) {
 		opts := pipeline.Options{Dir: mod}
 		if cached {
-			opts.Cache = c
+			// One directory loaded at a time: each is cached under its
+			// own key however the directories arrive.
+			opts.Cache, opts.LoadBatch = c, 1
 		}
 		res, err := pipeline.Run(context.Background(), opts)
 		return outcome(res, err), res, err
