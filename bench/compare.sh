@@ -2,15 +2,23 @@
 # Measures platformc against the Python + Jinja templater it replaces, side
 # by side in one run, on the same synthetic workload (../shared/baseline):
 #
-#   bench/compare.sh N [RUNS] [DIR]
+#   bench/compare.sh [--fleet] N [RUNS] [DIR]
 #
 # N clusters; each figure is the minimum wall time and the maximum peak RSS
 # over RUNS runs (default 3). Output goes to DIR (default: a fresh folder on
-# tmpfs /dev/shm); pass a folder on disk to measure the disk. Needs
-# /usr/bin/python3 with python3-yaml, python3-jinja2, python3-schema, and
-# GNU time (/usr/bin/time).
+# tmpfs /dev/shm); pass a folder on disk to measure the disk. --fleet
+# measures gen.py's shared-settings workload instead (gen.py --fleet,
+# benchgen -fleet): apps' parameters set per environment, the registry per
+# region, the cluster's name read by three apps. Needs /usr/bin/python3
+# with python3-yaml, python3-jinja2, python3-schema, and GNU time
+# (/usr/bin/time).
 set -euo pipefail
-n=${1:?usage: bench/compare.sh N [RUNS] [DIR]}
+fleet=()
+if [ "${1:-}" = --fleet ]; then
+  fleet=(--fleet)
+  shift
+fi
+n=${1:?usage: bench/compare.sh [--fleet] N [RUNS] [DIR]}
 runs=${2:-3}
 repo=$(cd "$(dirname "$0")/.." && pwd)
 baseline=${BASELINE:-$repo/../shared/baseline}
@@ -19,8 +27,8 @@ work=$(mktemp -d "$base/platformc-bench.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 
 (cd "$repo" && go build -o "$work/platformc" ./cmd/platformc && go build -o "$work/benchgen" ./internal/benchgen &&
-  "$work/benchgen" -n "$n" -o "$work/pc")
-/usr/bin/python3 "$baseline/gen.py" "$n" "$work/tpl"
+  "$work/benchgen" -n "$n" ${fleet:+-fleet} -o "$work/pc")
+/usr/bin/python3 "$baseline/gen.py" "$n" "$work/tpl" "${fleet[@]}"
 pc="$work/platformc"
 
 # measure NAME SETUP COMMAND...: runs SETUP then COMMAND RUNS times, prints
@@ -55,5 +63,5 @@ cluster=${dirs[0]}
 } >"$work/results"
 
 files=$(find "$work/out" -type f | wc -l)
-echo "N=$n clusters, $files files, best of $runs runs, output under $base ($(date -u +%F), $(nproc) cores)"
+echo "N=$n clusters${fleet:+ (shared-settings workload)}, $files files, best of $runs runs, output under $base ($(date -u +%F), $(nproc) cores)"
 awk 'NR==1{tt=$2} {printf "%-22s %8.2f s %7.0f MB  %6.2fx templater\n", $1, $2, $3/1024, $2/tt}' "$work/results"

@@ -46,8 +46,14 @@ func needBaseline(t *testing.T) string {
 
 // TestSameValuesAsTemplater checks that the generated platform makes
 // platformc write the same values files, as YAML data, as the templater
-// writes for gen.py's workload: both tools do identical work.
+// writes for gen.py's workload, and for its shared-settings workload
+// (--fleet): both tools do identical work.
 func TestSameValuesAsTemplater(t *testing.T) {
+	t.Run("baseline", func(t *testing.T) { sameValuesAsTemplater(t, false) })
+	t.Run("fleet", func(t *testing.T) { sameValuesAsTemplater(t, true) })
+}
+
+func sameValuesAsTemplater(t *testing.T, fleet bool) {
 	baseline := needBaseline(t)
 	const n = 9 // clusters 0..8 cover every combination of optional bundles the generator makes
 	tmp := t.TempDir()
@@ -57,7 +63,12 @@ func TestSameValuesAsTemplater(t *testing.T) {
 			t.Fatalf("%v: %v\n%s", args, err, out)
 		}
 	}
-	run(filepath.Join(baseline, "gen.py"), "9", filepath.Join(tmp, "tpl"))
+	gen := []string{filepath.Join(baseline, "gen.py"), "9", filepath.Join(tmp, "tpl")}
+	write := Write
+	if fleet {
+		gen, write = append(gen, "--fleet"), WriteFleet
+	}
+	run(gen...)
 	run(filepath.Join(baseline, "templater.py"), filepath.Join(tmp, "tpl", "config.yml"), filepath.Join(tmp, "tpl", "templates"), filepath.Join(tmp, "tpl", "out"))
 	want := map[string]any{}
 	outDir := filepath.Join(tmp, "tpl", "out")
@@ -82,7 +93,7 @@ func TestSameValuesAsTemplater(t *testing.T) {
 	}
 
 	mod := filepath.Join(tmp, "pc")
-	if err := Write(mod, n); err != nil {
+	if err := write(mod, n); err != nil {
 		t.Fatal(err)
 	}
 	res, err := pipeline.Run(context.Background(), pipeline.Options{Dir: mod})
