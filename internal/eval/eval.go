@@ -477,7 +477,11 @@ func (s *shaper) evalDir(cctx *cue.Context, dir *load.ClusterDir) (r DirResult) 
 	}
 	for _, d := range dir.Declared {
 		cv := clusters.LookupPath(cue.MakePath(cue.Str(d.Name)))
-		c, err := s.evalCluster(cv, d)
+		evalCluster := s.evalCluster
+		if dir.Only != nil {
+			evalCluster = func(cv cue.Value, d load.Declared) (*model.Cluster, error) { return s.evalApps(cv, d, dir.Only) }
+		}
+		c, err := evalCluster(cv, d)
 		if err != nil {
 			r.Err = cueerrors.Append(r.Err, s.locate(err, dir.Instance, d, hintsOf(cv)))
 			continue
@@ -533,6 +537,35 @@ func (s *shaper) evalCluster(cv cue.Value, d load.Declared) (*model.Cluster, err
 			return nil, newError(pos, nil, "cluster %q: values of app %q nest deeper than %d levels; at most %d are allowed",
 				d.Name, app, MaxValueDepth, MaxValueDepth)
 		}
+	}
+	return c, nil
+}
+
+// evalApps evaluates, of a cluster whose other inputs are those of a
+// previous build, only the values of the apps in only that it runs: a
+// cluster with its name and those values, nothing else. The cluster's
+// files may set values of other apps, which its wiring (see
+// load.ClusterDir.Only) did not complete: they are not looked at.
+func (s *shaper) evalApps(cv cue.Value, d load.Declared, only map[string]bool) (*model.Cluster, error) {
+	c := &model.Cluster{Name: d.Name, Values: map[string]map[string]any{}}
+	for _, app := range slices.Sorted(maps.Keys(only)) {
+		sels := []cue.Selector{cue.Str("values"), cue.Str(app)}
+		av := cv.LookupPath(cue.MakePath(sels...))
+		if !av.Exists() {
+			continue // not run by this cluster
+		}
+		if err := av.Validate(cue.Concrete(true)); err != nil {
+			return nil, cueerrors.Promote(err, "")
+		}
+		var values map[string]any
+		if err := av.Decode(&values); err != nil {
+			return nil, err
+		}
+		if path := tooDeep(values, nil); path != nil {
+			return nil, newError(d.Pos, nil, "cluster %q: values of app %q nest deeper than %d levels; at most %d are allowed",
+				d.Name, app, MaxValueDepth, MaxValueDepth)
+		}
+		c.Values[app] = values
 	}
 	return c, nil
 }

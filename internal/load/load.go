@@ -93,6 +93,10 @@ type ClusterDir struct {
 	// Declared are the clusters declared in files of this directory (not of
 	// its parents), sorted by name; none for a directory of defaults.
 	Declared []Declared
+	// Only, if set, are the apps whose values alone are to be evaluated:
+	// the wiring of Instance reads from the bundles only theirs, and
+	// everything else of its clusters comes from the build cache.
+	Only map[string]bool
 }
 
 // Declared is a cluster declaration: clusters: <name>: {...}.

@@ -33,7 +33,7 @@ func (d *ClusterDir) Units() []*ClusterDir {
 		for j, p := range parts {
 			inst.Files[j] = p.with(decl.Name)
 		}
-		units[i] = &ClusterDir{Instance: &inst, Declared: []Declared{decl}}
+		units[i] = &ClusterDir{Instance: &inst, Declared: []Declared{decl}, Only: d.Only}
 	}
 	return units
 }

@@ -92,6 +92,9 @@ clusters: %q: {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
+			if testing.Short() && !tc.placeholders && tc.edit != nil && !strings.Contains(tc.name, "syntax") {
+				t.Skip("-short (-race in CI)")
+			}
 			mod := t.TempDir()
 			platformtest.CopyPlatform(t, filepath.Join("..", ".."), mod)
 			for rel, src := range extra {

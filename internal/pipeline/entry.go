@@ -70,6 +70,12 @@ func (e *entry) encode() ([]byte, error) {
 
 // decodeEntry reverses encode; any inconsistency is an error (a miss).
 func decodeEntry(data []byte) ([]*model.Cluster, []render.File, error) {
+	clusters, files, err := decodeClusters(data)
+	return clusters, slices.Concat(files...), err
+}
+
+// decodeClusters is decodeEntry with the files of each cluster apart.
+func decodeClusters(data []byte) ([]*model.Cluster, [][]render.File, error) {
 	n, k := binary.Uvarint(data)
 	if k <= 0 || uint64(len(data)-k) < n {
 		return nil, nil, errors.New("bad header")
@@ -80,19 +86,21 @@ func decodeEntry(data []byte) ([]*model.Cluster, []render.File, error) {
 	}
 	rest := data[k+int(n):]
 	var clusters []*model.Cluster
-	var files []render.File
+	var files [][]render.File
 	for _, cc := range e.Clusters {
 		if cc.Cluster == nil {
 			return nil, nil, errors.New("no cluster")
 		}
 		clusters = append(clusters, cc.Cluster)
+		var own []render.File
 		for _, f := range cc.Files {
 			if f.Size < 0 || f.Size > len(rest) {
 				return nil, nil, errors.New("short entry")
 			}
-			files = append(files, render.File{Path: f.Path, Data: rest[:f.Size:f.Size]})
+			own = append(own, render.File{Path: f.Path, Data: rest[:f.Size:f.Size]})
 			rest = rest[f.Size:]
 		}
+		files = append(files, own)
 	}
 	if len(rest) != 0 {
 		return nil, nil, errors.New("trailing data")

@@ -73,12 +73,38 @@ func (k keys) dir(root string, d load.DirInput) cache.Key {
 // of each are part of it. A bundle no bundle file declares has none: it
 // is in the base files.
 func (k keys) withBundles(first cache.Key, names []string) cache.Key {
+	return withSums(first, names, k.sums(names))
+}
+
+// sums are the hashes of the files of each of the bundles names, as
+// withBundles keys on them.
+func (k keys) sums(names []string) map[string]load.Hash {
+	sums := make(map[string]load.Hash, len(names))
+	for _, n := range names {
+		sums[n] = k.bundles[n]
+	}
+	return sums
+}
+
+// withSums is withBundles with the bundles' hashes given: those of an
+// earlier build, to find its entry.
+func withSums(first cache.Key, names []string, sums map[string]load.Hash) cache.Key {
 	parts := [][]byte{[]byte("dir-entry"), first[:]}
 	for _, n := range names {
-		sum := k.bundles[n]
+		sum := sums[n]
 		parts = append(parts, []byte(n), sum[:])
 	}
 	return cache.NewKey(parts...)
+}
+
+// dirRecord is what a directory's first key holds with per-bundle keys:
+// the bundles its clusters enable, and the hashes of their files its entry
+// was made from. A later build whose hashes differ for some of them finds
+// the earlier entry through these, and evaluates again only the apps of
+// those bundles (see build.reuse).
+type dirRecord struct {
+	Bundles []string             `json:"bundles"`
+	Sums    map[string]load.Hash `json:"sums"`
 }
 
 // catalogKey hashes what every cluster reads of every bundle (see

@@ -10,12 +10,19 @@ import (
 	"cmp"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"maps"
 	"os"
+	"path"
+	"path/filepath"
 	"slices"
+	"strings"
 	"sync"
 
+	"cuelang.org/go/cue/ast"
 	cueerrors "cuelang.org/go/cue/errors"
+	"cuelang.org/go/cue/parser"
 	"cuelang.org/go/cue/token"
 
 	"github.com/platformc/platformc/internal/cache"
@@ -24,6 +31,7 @@ import (
 	"github.com/platformc/platformc/internal/model"
 	"github.com/platformc/platformc/internal/redact"
 	"github.com/platformc/platformc/internal/render"
+	"github.com/platformc/platformc/internal/scaffold"
 )
 
 // Options say what to build and how.
@@ -85,8 +93,9 @@ type Result struct {
 	// errors of the platform, but what was not checked.
 	Notes cueerrors.Error
 	// Evaluated and Cached count the clusters evaluated and those served
-	// from the cache.
-	Evaluated, Cached int
+	// from the cache. Partly are those of Evaluated evaluated only for the
+	// apps of the bundles that changed, the rest from the cache.
+	Evaluated, Cached, Partly int
 }
 
 // Output is what a build writes: every file when every cluster was
@@ -135,9 +144,10 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 	}
 	b := &build{in: in, opts: opts, res: res}
 	err = b.run(ctx)
-	if err != nil && ctx.Err() == nil && opts.Cache != nil && res.Cached > 0 {
-		// Clusters from the cache carry no source positions: find the
-		// errors again without it, so that each is reported where it is.
+	if err != nil && ctx.Err() == nil && opts.Cache != nil && (res.Cached > 0 || b.reused) {
+		// Clusters from the cache carry no source positions, and those
+		// evaluated in part were not checked whole: find the errors again
+		// without it, so that each is reported where it is.
 		opts.Cache = nil
 		*res = Result{Root: in.Root, Unset: res.Unset}
 		b = &build{in: in, opts: opts, res: res}
@@ -204,6 +214,28 @@ type build struct {
 	entries []entry         // by directory: what is cached once it is done
 	cached  [][]*model.Cluster
 	missed  []int // the directories to evaluate, indices into in.Dirs
+	// reuse are, by directory, what a missed directory keeps of its
+	// earlier entry: set where the entry missed only because bundles its
+	// clusters enable changed.
+	reuse []*reuse
+	// reused says that some directory was evaluated only in part: an
+	// error found then is looked for again without the cache.
+	reused bool
+}
+
+// reuse is what a directory keeps of an earlier build when only bundles
+// its clusters enable have changed since (their files, not the catalog:
+// then the directory's first key would differ): the apps of those bundles
+// are evaluated again, everything else of its clusters (their model, their
+// other apps' values files, their registrations and TKCs) is the earlier
+// entry's. Each app's values read only its own bundle's file of the bundle
+// files (see load.Inputs.Bundles), the files every cluster reads and the
+// cluster's own: that is what makes this sound.
+type reuse struct {
+	clusters []*model.Cluster
+	files    [][]render.File // by cluster
+	bundles  []string        // the bundles that changed, sorted
+	apps     map[string]bool // their apps
 }
 
 func (b *build) run(ctx context.Context) error {
@@ -243,6 +275,7 @@ func (b *build) readCache(ctx context.Context) {
 	for i, d := range b.in.Dirs {
 		b.dirKeys[i] = b.keys.dir(b.in.Root, d)
 	}
+	b.reuse = make([]*reuse, n)
 	if b.p != nil {
 		// Entries are read in parallel: a warm build is mostly this.
 		var wg sync.WaitGroup
@@ -251,8 +284,13 @@ func (b *build) readCache(ctx context.Context) {
 			wg.Go(func() {
 				slots <- struct{}{}
 				defer func() { <-slots }()
-				if k, ok := b.entryKey(ctx, i); ok {
-					b.cached[i], b.files[i], hits[i] = b.store.dir(ctx, k)
+				k, rec, ok := b.entryKey(ctx, i)
+				if !ok {
+					return
+				}
+				b.cached[i], b.files[i], hits[i] = b.store.dir(ctx, k)
+				if !hits[i] && rec != nil {
+					b.reuse[i] = b.reusable(ctx, i, rec)
 				}
 			})
 		}
@@ -291,18 +329,56 @@ func (b *build) readCatalog(ctx context.Context) {
 }
 
 // entryKey is the key of directory i's entry: its first key, or with
-// per-bundle keys, the key the bundles recorded under the first give; not
-// ok if none are recorded.
-func (b *build) entryKey(ctx context.Context, i int) (cache.Key, bool) {
+// per-bundle keys, the key the bundles recorded under the first give,
+// with the record; not ok if none are recorded.
+func (b *build) entryKey(ctx context.Context, i int) (cache.Key, *dirRecord, bool) {
 	if !b.keys.perBundle() {
-		return b.dirKeys[i], true
+		return b.dirKeys[i], nil, true
 	}
 	data, ok := b.store.get(ctx, b.dirKeys[i])
-	var names []string
-	if !ok || json.Unmarshal(data, &names) != nil {
-		return cache.Key{}, false
+	var rec dirRecord
+	if !ok || json.Unmarshal(data, &rec) != nil {
+		return cache.Key{}, nil, false
 	}
-	return b.keys.withBundles(b.dirKeys[i], names), true
+	return b.keys.withBundles(b.dirKeys[i], rec.Bundles), &rec, true
+}
+
+// reusable returns what directory i keeps of the entry rec was recorded
+// with, if only bundles changed since and every cluster of it is deployed
+// by ArgoCD (a Sveltos control plane's values ConfigMaps are evaluated
+// again whole); nil otherwise.
+func (b *build) reusable(ctx context.Context, i int, rec *dirRecord) *reuse {
+	r := &reuse{apps: map[string]bool{}}
+	for _, n := range rec.Bundles {
+		if rec.Sums[n] != b.keys.bundles[n] {
+			r.bundles = append(r.bundles, n)
+			bundle, ok := b.p.Bundles[n]
+			if !ok {
+				return nil
+			}
+			for a := range bundle.Apps {
+				r.apps[a] = true
+			}
+		}
+	}
+	if len(r.bundles) == 0 {
+		return nil // evicted, or written by another build: nothing to start from
+	}
+	data, ok := b.store.get(ctx, withSums(b.dirKeys[i], rec.Bundles, rec.Sums))
+	if !ok {
+		return nil
+	}
+	clusters, files, err := decodeClusters(data)
+	if err != nil {
+		return nil
+	}
+	for _, c := range clusters {
+		if cp, ok := b.p.ControlPlaneOf(c.Env); !ok || cp.Sveltos() {
+			return nil
+		}
+	}
+	r.clusters, r.files = clusters, files
+	return r
 }
 
 // loadBatch is how many directories are loaded at a time: evaluation
@@ -315,20 +391,15 @@ const loadBatch = 32
 // evaluate loads and evaluates the defaults and the missed directories,
 // rendering and caching each directory as soon as it is evaluated.
 func (b *build) evaluate(ctx context.Context) error {
-	dirs := make([]string, len(b.missed))
-	for j, i := range b.missed {
-		dirs[j] = b.in.Dirs[i].Dir
-	}
-	batch := cmp.Or(b.opts.LoadBatch, loadBatch)
-	if b.opts.Cluster != "" {
-		batch = len(dirs) // the cluster is found among them all
+	chunks, err := b.chunks()
+	if err != nil {
+		return err
 	}
 	loadOpts := load.Options{Env: b.opts.Env, Placeholders: b.opts.Placeholders}
-	first := min(batch, len(dirs))
-	lp, err := load.Load(b.in.Root, dirs[:first], loadOpts)
+	lp, err := b.load(chunks[0], loadOpts)
 	if err != nil {
 		// Every error at once: those of the other directories too.
-		if more := loadErrors(b.in.Root, dirs[first:], batch, loadOpts); more != nil {
+		if more := b.loadErrors(chunks[1:], loadOpts); more != nil {
 			return cueerrors.Append(cueerrors.Promote(err, ""), more)
 		}
 		return err
@@ -378,8 +449,8 @@ func (b *build) evaluate(ctx context.Context) error {
 	go func() {
 		defer close(loaded)
 		defer close(batches)
-		for start := first; start < len(dirs); start += batch {
-			next, err := load.Load(b.in.Root, dirs[start:min(start+batch, len(dirs))], loadOpts)
+		for _, c := range chunks[1:] {
+			next, err := b.load(c, loadOpts)
 			if err != nil {
 				loadErr = cueerrors.Append(loadErr, cueerrors.Promote(err, ""))
 				continue
@@ -402,6 +473,10 @@ func (b *build) evaluate(ctx context.Context) error {
 		i := b.missed[j]
 		failed[i] = failed[i] || r.Err != nil
 		if failed[i] || renderErr != nil {
+			return
+		}
+		if b.reuse[i] != nil {
+			renderErr = b.renderReused(i, r.Clusters, last)
 			return
 		}
 		renderErr = b.render(i, r.Clusters, last)
@@ -439,11 +514,94 @@ func (b *build) evaluate(ctx context.Context) error {
 	return nil
 }
 
-// loadErrors loads dirs, batch by batch, only for their errors.
-func loadErrors(root string, dirs []string, batch int, opts load.Options) cueerrors.Error {
+// chunk is a run of the missed directories loaded at once: b.missed[start:end].
+type chunk struct {
+	start, end int
+	// wiring and only, for directories evaluated in part (see reuse): the
+	// wiring that reads the values of only the apps only, parsed.
+	wiring *ast.File
+	only   map[string]bool
+}
+
+// chunks orders b.missed (the directories evaluated whole first, then
+// those evaluated in part, by the bundles that changed) and cuts it into
+// chunks of at most Options.LoadBatch directories; there is at least one.
+func (b *build) chunks() ([]chunk, error) {
+	groups := map[string][]int{}
+	var whole []int
+	for _, i := range b.missed {
+		if ru := b.reuse[i]; ru != nil {
+			b.reused = true
+			k := strings.Join(ru.bundles, "\x00")
+			groups[k] = append(groups[k], i)
+			continue
+		}
+		whole = append(whole, i)
+	}
+	batch := cmp.Or(b.opts.LoadBatch, loadBatch)
+	if b.opts.Cluster != "" {
+		batch = max(len(b.missed), 1) // the cluster is found among them all
+	}
+	var chunks []chunk
+	cut := func(dirs []int, wiring *ast.File, only map[string]bool) {
+		start := len(chunks)
+		if start > 0 {
+			start = chunks[len(chunks)-1].end
+		}
+		for j := 0; j < len(dirs); j += batch {
+			chunks = append(chunks, chunk{start: start + j, end: start + min(j+batch, len(dirs)), wiring: wiring, only: only})
+		}
+	}
+	cut(whole, nil, nil)
+	b.missed = whole
+	for _, k := range slices.Sorted(maps.Keys(groups)) {
+		dirs := groups[k]
+		ru := b.reuse[dirs[0]]
+		src, err := scaffold.WiringOnly(b.in.Wiring, ru.bundles)
+		if err != nil {
+			return nil, err
+		}
+		wiring, err := parser.ParseFile(filepath.Join(b.in.Root, load.ClustersDir, load.WiringFile), src, parser.ParseComments)
+		if err != nil {
+			return nil, err
+		}
+		cut(dirs, wiring, ru.apps)
+		b.missed = append(b.missed, dirs...)
+	}
+	if len(chunks) == 0 {
+		chunks = append(chunks, chunk{}) // the defaults alone
+	}
+	return chunks, nil
+}
+
+// load loads the directories of c, with its wiring if it has one.
+func (b *build) load(c chunk, opts load.Options) (*load.Platform, error) {
+	dirs := make([]string, 0, c.end-c.start)
+	for _, i := range b.missed[c.start:c.end] {
+		dirs = append(dirs, b.in.Dirs[i].Dir)
+	}
+	lp, err := load.Load(b.in.Root, dirs, opts)
+	if err != nil || c.wiring == nil {
+		return lp, err
+	}
+	for _, d := range lp.Clusters {
+		inst := d.Instance
+		k := slices.IndexFunc(inst.Files, func(f *ast.File) bool { return f.Filename == c.wiring.Filename })
+		if k < 0 {
+			return nil, errReuse
+		}
+		inst.Files = slices.Clone(inst.Files)
+		inst.Files[k] = c.wiring
+		d.Only = c.only
+	}
+	return lp, nil
+}
+
+// loadErrors loads the directories of chunks only for their errors.
+func (b *build) loadErrors(chunks []chunk, opts load.Options) cueerrors.Error {
 	var errs cueerrors.Error
-	for start := 0; start < len(dirs); start += batch {
-		if _, err := load.Load(root, dirs[start:min(start+batch, len(dirs))], opts); err != nil {
+	for _, c := range chunks {
+		if _, err := b.load(c, opts); err != nil {
 			errs = cueerrors.Append(errs, cueerrors.Promote(err, ""))
 		}
 	}
@@ -467,6 +625,58 @@ func (b *build) narrow(lp *load.Platform) error {
 	return nil
 }
 
+// renderReused renders, of the clusters of directory i evaluated only in
+// part (see reuse), the values of the apps evaluated, takes the rest from
+// the earlier entry, and caches the directory once it is done (last). The
+// clusters become the earlier entry's, which their models are.
+func (b *build) renderReused(i int, clusters []*model.Cluster, last bool) error {
+	ru := b.reuse[i]
+	e := &b.entries[i]
+	for k, fresh := range clusters {
+		j := slices.IndexFunc(ru.clusters, func(c *model.Cluster) bool { return c.Name == fresh.Name })
+		if j < 0 {
+			return errReuse
+		}
+		c := *ru.clusters[j]
+		c.Values = fresh.Values
+		var files []render.File
+		for _, f := range ru.files[j] {
+			if app, ok := render.ValuesApp(f.Path); ok && ru.apps[path.Base(app)] {
+				continue // evaluated again
+			}
+			files = append(files, f)
+		}
+		for _, a := range b.p.Apps(&c) {
+			if !ru.apps[a.Name] {
+				continue
+			}
+			if _, ok := c.Values[a.Name]; !ok {
+				return errReuse
+			}
+			f, err := render.AppValues(&c, a)
+			if err != nil {
+				return err
+			}
+			files = append(files, f)
+		}
+		b.files[i] = append(b.files[i], files...)
+		e.add(&c, files)
+		if !b.opts.KeepValues {
+			c.Values = nil
+		}
+		clusters[k] = &c
+		b.res.Partly++
+	}
+	if last {
+		b.cacheDir(i)
+	}
+	return nil
+}
+
+// errReuse says that a directory evaluated in part did not give what its
+// earlier entry needs: the build is done again without the cache.
+var errReuse = errors.New("a cluster evaluated in part does not match its cache entry")
+
 // render renders clusters of directory i, and caches the directory once
 // it is done (last). Unless values are kept, they are dropped: a build
 // holds the rendered files, not every cluster's values as well.
@@ -484,18 +694,24 @@ func (b *build) render(i int, clusters []*model.Cluster, last bool) error {
 		}
 	}
 	if last {
-		data, err := e.encode()
-		key := b.dirKeys[i]
-		if b.keys.perBundle() {
-			names := e.bundles()
-			list, _ := json.Marshal(names)
-			b.store.put(key, list, nil)
-			key = b.keys.withBundles(key, names)
-		}
-		b.store.put(key, data, err)
-		*e = entry{}
+		b.cacheDir(i)
 	}
 	return nil
+}
+
+// cacheDir caches directory i, whose clusters are all rendered.
+func (b *build) cacheDir(i int) {
+	e := &b.entries[i]
+	data, err := e.encode()
+	key := b.dirKeys[i]
+	if b.keys.perBundle() {
+		names := e.bundles()
+		rec, _ := json.Marshal(dirRecord{Bundles: names, Sums: b.keys.sums(names)})
+		b.store.put(key, rec, nil)
+		key = b.keys.withBundles(key, names)
+	}
+	b.store.put(key, data, err)
+	*e = entry{}
 }
 
 // finish runs the checks that need every cluster and renders what depends

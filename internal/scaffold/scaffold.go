@@ -159,6 +159,43 @@ func IsWiring(src []byte) bool {
 	return err == nil && sameSyntax(src, want)
 }
 
+// WiringOnly returns the wiring src (which IsWiring must accept) with
+// the values of only the apps of the given bundles read from the bundles:
+// what a build evaluates for a cluster whose other apps' values it has
+// from the build cache. The other apps keep what the cluster's own files
+// set, to be ignored. The lines are those of src's template, so that
+// positions in it stay near the same places.
+func WiringOnly(src []byte, bundles []string) ([]byte, error) {
+	if len(bundles) == 0 || !IsWiring(src) {
+		return nil, fmt.Errorf("not the platformc wiring")
+	}
+	f, err := parser.ParseFile(path.Join(load.ClustersDir, load.WiringFile), src)
+	if err != nil {
+		return nil, err
+	}
+	base := ""
+	for spec := range f.ImportSpecs() {
+		if p, err := strconv.Unquote(spec.Path.Value); err == nil {
+			if dir, ok := strings.CutSuffix(p, "/"+load.BundlesDir); ok {
+				base = dir
+			}
+		}
+	}
+	want, err := wiring(base)
+	if err != nil {
+		return nil, err
+	}
+	var conds []string
+	for _, b := range bundles {
+		conds = append(conds, "b == "+strconv.Quote(b))
+	}
+	const loop = "values: {for a, b in C.#apps {"
+	if bytes.Count(want, []byte(loop)) != 1 {
+		return nil, fmt.Errorf("the wiring template reads the values in no known way")
+	}
+	return bytes.Replace(want, []byte(loop), []byte("values: {for a, b in C.#apps if "+strings.Join(conds, " || ")+" {"), 1), nil
+}
+
 // Wiring is clusters/clusters.cue as platformc init writes it for the
 // module mpath.
 func Wiring(mpath string) ([]byte, error) {

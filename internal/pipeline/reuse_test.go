@@ -1,0 +1,162 @@
+package pipeline_test
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/platformc/platformc/internal/cache"
+	"github.com/platformc/platformc/internal/pipeline"
+	"github.com/platformc/platformc/internal/platformtest"
+)
+
+// TestBundleEditEvaluatesOnlyItsApps: after an edit to bundle files only,
+// the clusters enabling an edited bundle are evaluated again for that
+// bundle's apps alone, the rest from their earlier cache entry, and the
+// build gives exactly what a build without the cache gives: the same
+// bytes, or the same errors.
+func TestBundleEditEvaluatesOnlyItsApps(t *testing.T) {
+	type edit struct{ file, old, new string }
+	// monitoring-basic is enabled by the three clusters.
+	value := edit{"bundles/monitoring-basic.cue", `values: "prometheus-operator-crds": {}`, `values: "prometheus-operator-crds": {edited: 1}`}
+	for _, tc := range []struct {
+		name string
+		// setup changes the module before the cache is filled.
+		setup []edit
+		edits []edit
+		// partly is how many clusters are evaluated in part; 0 with an
+		// error, which is looked for again without the cache.
+		partly int
+		// want are strings the outcome holds; lacks, strings it does not.
+		want, lacks []string
+	}{
+		{name: "a value", edits: []edit{value}, partly: 3, want: []string{"edited: 1"}},
+		{
+			name: "an app's chart and category",
+			edits: []edit{
+				{"bundles/monitoring-basic.cue", `category:  "monitoring"
+			chart:     "13.0.0"`, `category:  "observability"
+			chart:     "13.0.1"`},
+			},
+			partly: 3,
+			want:   []string{"== cluster/dev-alpha/observability/prometheus-crds/values.yaml"},
+			lacks:  []string{"== cluster/dev-alpha/monitoring/prometheus-crds/values.yaml"},
+		},
+		{
+			name:  "an error in a value",
+			edits: []edit{{"bundles/monitoring-basic.cue", `values: "prometheus-operator-crds": {}`, `values: "prometheus-operator-crds": {edited: 1 & 2}`}},
+			want:  []string{"error:", "conflicting values"},
+		},
+		{
+			name:   "two bundles",
+			edits:  []edit{value, {"bundles/core-basic.cue", `ingressClassResource: default: true`, `ingressClassResource: default: false`}},
+			partly: 3,
+			want:   []string{"edited: 1", "default: false"},
+		},
+		{
+			// Alone, without its bundle's values, the cluster's value of
+			// another app is not concrete: it is not looked at.
+			name: "a cluster's constraint on another app's value",
+			setup: []edit{{"clusters/dev/dev-alpha/cluster.cue", `values: "ingress-nginx": "ingress-nginx": controller: replicaCount: 1`,
+				`values: "ingress-nginx": "ingress-nginx": controller: {replicaCount: 1, ingressClassResource: default: bool}`}},
+			edits:  []edit{value},
+			partly: 3,
+			want:   []string{"edited: 1"},
+		},
+		{
+			name:   "clusters of a Sveltos control plane",
+			setup:  []edit{{"platform/platform.cue", `development: environments: ["dev", "staging"]`, `development: {environments: ["dev", "staging"], engine: "sveltos"}`}},
+			edits:  []edit{value},
+			partly: 1, // prod-edge-1, of the ArgoCD control plane
+			want:   []string{"edited: 1"},
+		},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if testing.Short() && tc.setup == nil && tc.name != "a value" {
+				t.Skip("-short (-race in CI)")
+			}
+			mod := t.TempDir()
+			platformtest.CopyPlatform(t, filepath.Join("..", ".."), mod)
+			apply := func(edits []edit) {
+				for _, e := range edits {
+					replaceIn(t, mod, e.file, e.old, e.new)
+				}
+			}
+			apply(tc.setup)
+			c, err := cache.Open(t.TempDir())
+			if err != nil {
+				t.Fatal(err)
+			}
+			build := func(c *cache.Cache) (*pipeline.Result, string) {
+				res, err := pipeline.Run(context.Background(), pipeline.Options{Dir: mod, Cache: c})
+				return res, outcome(res, err)
+			}
+			if _, out := build(c); strings.HasPrefix(out, "error:") {
+				t.Fatalf("before the edit: %s", out)
+			}
+			apply(tc.edits)
+			res, got := build(c)
+			if res.Partly != tc.partly {
+				t.Errorf("%d clusters evaluated in part, want %d (%d evaluated, %d from the cache)", res.Partly, tc.partly, res.Evaluated, res.Cached)
+			}
+			if _, want := build(nil); got != want {
+				t.Fatalf("cached build differs from uncached:\ncached:\n%.3000s\nuncached:\n%.3000s", got, want)
+			}
+			for _, s := range tc.want {
+				if !strings.Contains(got, s) {
+					t.Errorf("the outcome lacks %q:\n%.3000s", s, got)
+				}
+			}
+			for _, s := range tc.lacks {
+				if strings.Contains(got, s) {
+					t.Errorf("the outcome holds %q", s)
+				}
+			}
+			// Built again, nothing is evaluated: the entries written from
+			// the parts are whole.
+			if res, again := build(c); res.Evaluated != 0 && !strings.HasPrefix(again, "error:") || again != got {
+				t.Errorf("built again: %d evaluated, same outcome %t", res.Evaluated, again == got)
+			}
+		})
+	}
+}
+
+// TestBundleEditedTwice: a second edit of the same bundle starts from the
+// entries the first wrote, and a third puts the first value back.
+func TestBundleEditedTwice(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short (-race in CI)")
+	}
+	mod := t.TempDir()
+	platformtest.CopyPlatform(t, filepath.Join("..", ".."), mod)
+	c, err := cache.Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := filepath.Join(mod, "bundles", "monitoring-basic.cue")
+	orig, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, v := range []string{"", "{edited: 1}", "{edited: 2}", ""} {
+		data := orig
+		if v != "" {
+			data = bytes.Replace(orig, []byte(`values: "prometheus-operator-crds": {}`), []byte(`values: "prometheus-operator-crds": `+v), 1)
+		}
+		if err := os.WriteFile(p, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		res, err := pipeline.Run(context.Background(), pipeline.Options{Dir: mod, Cache: c})
+		got := outcome(res, err)
+		want := outcome(pipeline.Run(context.Background(), pipeline.Options{Dir: mod}))
+		if got != want {
+			t.Fatalf("build %d: cached build differs from uncached", i)
+		}
+		if i > 0 && i < 3 && res.Partly != 3 {
+			t.Errorf("build %d: %d clusters evaluated in part, want 3", i, res.Partly)
+		}
+	}
+}
