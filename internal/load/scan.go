@@ -13,6 +13,8 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
+	"sync/atomic"
 
 	cueerrors "cuelang.org/go/cue/errors"
 	"cuelang.org/go/cue/inject/embed"
@@ -130,6 +132,7 @@ func Scan(cfg Config) (*Inputs, error) {
 	}
 	s := &scanner{fsys: fsys, own: map[string]Hash{}, tags: map[string]bool{}, required: map[string]bool{}, tagPos: map[string]token.Pos{}, refusal: map[string]cueerrors.Error{}}
 	seen := map[string]bool{}
+	var dirs []string
 	for _, pat := range patterns {
 		base, recursive, err := resolve(fsys, patternDir, pat)
 		if err != nil {
@@ -142,12 +145,15 @@ func Scan(cfg Config) (*Inputs, error) {
 			in.Complete = true
 		}
 		for _, d := range s.cueDirs(base, recursive) {
-			if seen[d] {
-				continue
+			if !seen[d] {
+				seen[d] = true
+				dirs = append(dirs, d)
 			}
-			seen[d] = true
-			in.Dirs = append(in.Dirs, DirInput{Dir: fsys.abs(d), Hash: s.dir(d)})
 		}
+	}
+	s.hashDirs(dirs)
+	for _, d := range dirs {
+		in.Dirs = append(in.Dirs, DirInput{Dir: fsys.abs(d), Hash: s.dir(d)})
 	}
 	slices.SortFunc(in.Dirs, func(a, b DirInput) int { return strings.Compare(a.Dir, b.Dir) })
 	in.Shared, in.Base, in.Bundles = s.shared()
@@ -207,6 +213,9 @@ func resolve(fsys *moduleFS, dir, pat string) (string, bool, error) {
 // the module root, slash-separated.
 type scanner struct {
 	fsys *moduleFS
+	// mu guards what follows but own: the files of directories are
+	// hashed in parallel (hashDirs).
+	mu   sync.Mutex
 	own  map[string]Hash
 	tags map[string]bool
 	// required are the tags read by a field without a default.
@@ -225,6 +234,8 @@ type scanner struct {
 
 // refuse records an error reading the module, at pos if there is one.
 func (s *scanner) refuse(pos token.Pos, what string, err error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	var pe *fs.PathError
 	if !errors.As(err, &pe) {
 		s.bad = cueerrors.Append(s.bad, s.fsys.refusal(pos, what, err))
@@ -314,6 +325,39 @@ func (s *scanner) dir(d string) Hash {
 	return Hash(sum.Sum(nil))
 }
 
+// hashDirs hashes the files of dirs and of their parents (see dir) into
+// s.own, a few directories at a time: a module of a thousand clusters has
+// a thousand directories to read.
+func (s *scanner) hashDirs(dirs []string) {
+	var todo []string
+	seen := map[string]bool{}
+	for _, d := range dirs {
+		for p := d; ; p = path.Dir(p) {
+			if _, ok := s.own[p]; !ok && !seen[p] {
+				seen[p] = true
+				todo = append(todo, p)
+			}
+			if p == ClustersDir || !strings.Contains(p, "/") {
+				break
+			}
+		}
+	}
+	sums := make([]Hash, len(todo))
+	var wg sync.WaitGroup
+	next := atomic.Int64{}
+	for range min(4, len(todo)) {
+		wg.Go(func() {
+			for k := int(next.Add(1) - 1); k < len(todo); k = int(next.Add(1) - 1) {
+				sums[k] = s.files(todo[k])
+			}
+		})
+	}
+	wg.Wait()
+	for k, p := range todo {
+		s.own[p] = sums[k]
+	}
+}
+
 // files hashes the names and bytes of the .cue files directly in dir and
 // of the files they embed.
 func (s *scanner) files(dir string) Hash {
@@ -340,16 +384,24 @@ func (s *scanner) file(sum hash.Hash, p, name string) []byte {
 		s.refuse(token.NoPos, "", err)
 		return nil
 	}
-	s.bad = cueerrors.Append(s.bad, checkUTF8(s.fsys.abs(p), data))
+	if bad := checkUTF8(s.fsys.abs(p), data); bad != nil {
+		s.mu.Lock()
+		s.bad = cueerrors.Append(s.bad, bad)
+		s.mu.Unlock()
+	}
 	fmt.Fprintf(sum, "%s\x00%d\x00", name, len(data))
 	sum.Write(data)
 	s.addTags(s.fsys.abs(p), data)
 	if bytes.Contains(data, []byte("@extern")) {
 		s.embeds(sum, p, data)
 	}
-	if strings.HasPrefix(p, ClustersDir+"/") && importsBundles(s.fsys.abs(p), data) && !slices.Contains(s.importers, p) {
-		s.importers = append(s.importers, p)
-		s.wiring = data
+	if strings.HasPrefix(p, ClustersDir+"/") && importsBundles(s.fsys.abs(p), data) {
+		s.mu.Lock()
+		if !slices.Contains(s.importers, p) {
+			s.importers = append(s.importers, p)
+			s.wiring = data
+		}
+		s.mu.Unlock()
 	}
 	return data
 }
@@ -466,13 +518,16 @@ func (s *scanner) addTags(name string, data []byte) {
 	if !bytes.Contains(data, []byte("@tag(")) {
 		return
 	}
-	for _, tag := range tagNames(data) {
+	names := tagNames(data)
+	f, err := parser.ParseFile(name, data, parser.ParseComments)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, tag := range names {
 		s.tags[tag] = true
 	}
-	f, err := parser.ParseFile(name, data, parser.ParseComments)
 	if err != nil {
 		// cue/load reports it; meanwhile a placeholder may be needed.
-		for _, tag := range tagNames(data) {
+		for _, tag := range names {
 			s.required[tag] = true
 		}
 		return
