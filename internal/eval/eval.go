@@ -554,7 +554,8 @@ func (s *shaper) evalApps(cv cue.Value, d load.Declared, only map[string]bool) (
 		if !av.Exists() {
 			continue // not run by this cluster
 		}
-		if err := av.Validate(cue.Concrete(true)); err != nil {
+		// As evalCluster validates the whole cluster.
+		if err := av.Validate(cue.Concrete(true), cue.Hidden(true)); err != nil {
 			return nil, cueerrors.Promote(err, "")
 		}
 		var values map[string]any

@@ -51,6 +51,18 @@ func TestBundleEditEvaluatesOnlyItsApps(t *testing.T) {
 			want:  []string{"error:", "conflicting values"},
 		},
 		{
+			name:  "an error in a hidden field of a value",
+			edits: []edit{{"bundles/monitoring-basic.cue", `values: "prometheus-operator-crds": {}`, `values: "prometheus-operator-crds": {_edited: 1 & 2}`}},
+			want:  []string{"error:", "conflicting values"},
+		},
+		{
+			// Hidden fields are not written: as in a whole evaluation, an
+			// incomplete one is no error.
+			name:   "an incomplete hidden field of a value",
+			edits:  []edit{{"bundles/monitoring-basic.cue", `values: "prometheus-operator-crds": {}`, `values: "prometheus-operator-crds": {_edited: int}`}},
+			partly: 3,
+		},
+		{
 			name:   "two bundles",
 			edits:  []edit{value, {"bundles/core-basic.cue", `ingressClassResource: default: true`, `ingressClassResource: default: false`}},
 			partly: 3,
