@@ -150,3 +150,33 @@ func isClustersIdent(n ast.Node) bool {
 	id, ok := n.(*ast.Ident)
 	return ok && id.Name == "clusters"
 }
+
+// ReadsValues reports whether a file of d, but wiring (the file name of
+// platformc's wiring), could make one app's values read another's: a
+// reference to a field named values (labels aside), or an alias, through
+// which any field could be reached. Such a directory is evaluated whole
+// when a bundle changes, not only for that bundle's apps.
+func (d *ClusterDir) ReadsValues(wiring string) bool {
+	for _, f := range d.Instance.Files {
+		if f.Filename == wiring {
+			continue
+		}
+		found := false
+		labels := map[ast.Node]bool{}
+		ast.Walk(f, func(n ast.Node) bool {
+			switch x := n.(type) {
+			case *ast.Field:
+				labels[x.Label] = true
+			case *ast.Alias:
+				found = true
+			case *ast.Ident:
+				found = found || x.Name == "values" && !labels[x]
+			}
+			return !found
+		}, nil)
+		if found {
+			return true
+		}
+	}
+	return false
+}

@@ -584,8 +584,21 @@ func (b *build) load(c chunk, opts load.Options) (*load.Platform, error) {
 	if err != nil || c.wiring == nil {
 		return lp, err
 	}
-	for _, d := range lp.Clusters {
+	if len(lp.Clusters) != c.end-c.start {
+		return nil, errReuse
+	}
+	for j, d := range lp.Clusters {
 		inst := d.Instance
+		i := b.missed[c.start+j]
+		if inst.Dir != b.in.Dirs[i].Dir {
+			return nil, errReuse
+		}
+		if d.ReadsValues(c.wiring.Filename) {
+			// Its apps' values may read one another's: evaluated whole.
+			// (Set before the directory is sent to be evaluated.)
+			b.reuse[i] = nil
+			continue
+		}
 		k := slices.IndexFunc(inst.Files, func(f *ast.File) bool { return f.Filename == c.wiring.Filename })
 		if k < 0 {
 			return nil, errReuse

@@ -79,6 +79,21 @@ func TestBundleEditEvaluatesOnlyItsApps(t *testing.T) {
 			want:   []string{"edited: 1"},
 		},
 		{
+			// dev-alpha's own values of ingress-nginx read a value of
+			// prometheus-crds, which the edit changes: it is evaluated
+			// whole.
+			name: "a cluster's value reading another app's",
+			setup: []edit{
+				{"bundles/monitoring-basic.cue", `values: "prometheus-operator-crds": {}`, `values: "prometheus-operator-crds": {marker: "before"}`},
+				{"clusters/dev/dev-alpha/cluster.cue", `values: "ingress-nginx": "ingress-nginx": controller: replicaCount: 1`,
+					`values: "ingress-nginx": "ingress-nginx": controller: {replicaCount: 1, podAnnotations: marker: values."prometheus-crds"."prometheus-operator-crds".marker}`},
+			},
+			edits:  []edit{{"bundles/monitoring-basic.cue", `marker: "before"`, `marker: "after"`}},
+			partly: 2,
+			want:   []string{"marker: after"},
+			lacks:  []string{"marker: before"},
+		},
+		{
 			name:   "clusters of a Sveltos control plane",
 			setup:  []edit{{"platform/platform.cue", `development: environments: ["dev", "staging"]`, `development: {environments: ["dev", "staging"], engine: "sveltos"}`}},
 			edits:  []edit{value},
