@@ -152,31 +152,33 @@ func isClustersIdent(n ast.Node) bool {
 }
 
 // ReadsValues reports whether a file of d, but wiring (the file name of
-// platformc's wiring), could make one app's values read another's: a
-// reference to a field named values (labels aside), or an alias, through
-// which any field could be reached. Such a directory is evaluated whole
-// when a bundle changes, not only for that bundle's apps.
+// platformc's wiring), could make one app's values read another's (see
+// ReadsValues). Such a directory is evaluated whole when a bundle
+// changes, not only for that bundle's apps.
 func (d *ClusterDir) ReadsValues(wiring string) bool {
 	for _, f := range d.Instance.Files {
-		if f.Filename == wiring {
-			continue
-		}
-		found := false
-		labels := map[ast.Node]bool{}
-		ast.Walk(f, func(n ast.Node) bool {
-			switch x := n.(type) {
-			case *ast.Field:
-				labels[x.Label] = true
-			case *ast.Alias:
-				found = true
-			case *ast.Ident:
-				found = found || x.Name == "values" && !labels[x]
-			}
-			return !found
-		}, nil)
-		if found {
+		if f.Filename != wiring && ReadsValues(f) {
 			return true
 		}
 	}
 	return false
+}
+
+// ReadsValues reports whether f refers to a field named values (labels
+// aside), or has an alias, through which any field could be reached.
+func ReadsValues(f *ast.File) bool {
+	found := false
+	labels := map[ast.Node]bool{}
+	ast.Walk(f, func(n ast.Node) bool {
+		switch x := n.(type) {
+		case *ast.Field:
+			labels[x.Label] = true
+		case *ast.Alias:
+			found = true
+		case *ast.Ident:
+			found = found || x.Name == "values" && !labels[x]
+		}
+		return !found
+	}, nil)
+	return found
 }

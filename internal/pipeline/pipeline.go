@@ -21,7 +21,9 @@ import (
 	"sync"
 
 	"cuelang.org/go/cue/ast"
+	cuebuild "cuelang.org/go/cue/build"
 	cueerrors "cuelang.org/go/cue/errors"
+	"cuelang.org/go/cue/format"
 	"cuelang.org/go/cue/parser"
 	"cuelang.org/go/cue/token"
 
@@ -221,6 +223,9 @@ type build struct {
 	// reused says that some directory was evaluated only in part: an
 	// error found then is looked for again without the cache.
 	reused bool
+	// schemaReads: see schemaReadsValues.
+	schemaOnce  sync.Once
+	schemaReads bool
 }
 
 // reuse is what a directory keeps of an earlier build when only bundles
@@ -587,15 +592,17 @@ func (b *build) load(c chunk, opts load.Options) (*load.Platform, error) {
 	if len(lp.Clusters) != c.end-c.start {
 		return nil, errReuse
 	}
+	schemaReads := b.schemaReadsValues(lp.Schema)
 	for j, d := range lp.Clusters {
 		inst := d.Instance
 		i := b.missed[c.start+j]
 		if inst.Dir != b.in.Dirs[i].Dir {
 			return nil, errReuse
 		}
-		if d.ReadsValues(c.wiring.Filename) {
-			// Its apps' values may read one another's: evaluated whole.
-			// (Set before the directory is sent to be evaluated.)
+		if schemaReads || d.ReadsValues(c.wiring.Filename) {
+			// Its apps' values, or its checks, may read other apps'
+			// values: evaluated whole. (Set before the directory is sent
+			// to be evaluated.)
 			b.reuse[i] = nil
 			continue
 		}
@@ -608,6 +615,23 @@ func (b *build) load(c chunk, opts load.Options) (*load.Platform, error) {
 		d.Only = c.only
 	}
 	return lp, nil
+}
+
+// schemaReadsValues reports whether a file of the platform's schema/
+// that platformc did not write could read a cluster's values (see
+// load.ReadsValues): a check of the team's own on #Cluster that reads an
+// app's values must see them all. Found once per build.
+func (b *build) schemaReadsValues(schema *cuebuild.Instance) bool {
+	b.schemaOnce.Do(func() {
+		for _, f := range schema.Files {
+			src, err := format.Node(f)
+			if err != nil || !scaffold.IsSchemaFile(f.Filename, src) && load.ReadsValues(f) {
+				b.schemaReads = true
+				return
+			}
+		}
+	})
+	return b.schemaReads
 }
 
 // loadErrors loads the directories of chunks only for their errors.

@@ -94,6 +94,26 @@ func TestBundleEditEvaluatesOnlyItsApps(t *testing.T) {
 			lacks:  []string{"marker: before"},
 		},
 		{
+			// A check of the team's own on #Cluster compares a value the
+			// edit changes with one of another bundle's app: every cluster
+			// is evaluated whole (in part, the other app's value would be
+			// incomplete and the check silent), and the check fails as it
+			// does without the cache.
+			name: "a check in schema/ reading two apps' values",
+			setup: []edit{
+				{"bundles/monitoring-basic.cue", `values: "prometheus-operator-crds": {}`, `values: "prometheus-operator-crds": {marker: true}`},
+				{"schema/marker.cue", "", `package schema
+
+#Cluster: {
+	values: _
+	_marker: values."prometheus-crds"."prometheus-operator-crds".marker & values."ingress-nginx"."ingress-nginx".controller.ingressClassResource.default
+}
+`},
+			},
+			edits: []edit{{"bundles/monitoring-basic.cue", `marker: true`, `marker: false`}},
+			want:  []string{"error:", "_marker"},
+		},
+		{
 			name:   "clusters of a Sveltos control plane",
 			setup:  []edit{{"platform/platform.cue", `development: environments: ["dev", "staging"]`, `development: {environments: ["dev", "staging"], engine: "sveltos"}`}},
 			edits:  []edit{value},
@@ -109,6 +129,10 @@ func TestBundleEditEvaluatesOnlyItsApps(t *testing.T) {
 			platformtest.CopyPlatform(t, filepath.Join("..", ".."), mod)
 			apply := func(edits []edit) {
 				for _, e := range edits {
+					if e.old == "" {
+						write(t, mod, e.file, e.new) // a new file
+						continue
+					}
 					replaceIn(t, mod, e.file, e.old, e.new)
 				}
 			}

@@ -196,6 +196,14 @@ func WiringOnly(src []byte, bundles []string) ([]byte, error) {
 	return bytes.Replace(want, []byte(loop), []byte("values: {for a, b in C.#apps if "+strings.Join(conds, " || ")+" {"), 1), nil
 }
 
+// IsSchemaFile reports whether src is, comments and formatting aside, the
+// file of the embedded schema named name (its base name): one platformc
+// wrote into schema/.
+func IsSchemaFile(name string, src []byte) bool {
+	want, err := fs.ReadFile(schema.FS, path.Base(name))
+	return err == nil && sameSyntax(src, want)
+}
+
 // Wiring is clusters/clusters.cue as platformc init writes it for the
 // module mpath.
 func Wiring(mpath string) ([]byte, error) {
