@@ -3,14 +3,20 @@ package pipeline_test
 import (
 	"bytes"
 	"context"
+	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
+
+	"cuelang.org/go/cue/ast"
+	"cuelang.org/go/cue/parser"
 
 	"github.com/platformc/platformc/internal/cache"
 	"github.com/platformc/platformc/internal/pipeline"
 	"github.com/platformc/platformc/internal/platformtest"
+	"github.com/platformc/platformc/schema"
 )
 
 // TestBundleEditEvaluatesOnlyItsApps: after an edit to bundle files only,
@@ -209,5 +215,47 @@ func TestBundleEditedTwice(t *testing.T) {
 		if i > 0 && i < 3 && res.Partly != 3 {
 			t.Errorf("build %d: %d clusters evaluated in part, want 3", i, res.Partly)
 		}
+	}
+}
+
+// TestSchemaReadsOnlyValuesKeys guards partial evaluation (see build.reuse)
+// against a change to the schema platformc writes: #Cluster reads of a
+// cluster's values only their keys (are they apps the cluster runs?),
+// through the one reference below. A schema that read an app's values
+// from elsewhere in the cluster would see, in a cluster evaluated in part,
+// the other apps' values incomplete; this test fails first.
+func TestSchemaReadsOnlyValuesKeys(t *testing.T) {
+	var refs []string
+	err := fs.WalkDir(schema.FS, ".", func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		src, err := fs.ReadFile(schema.FS, p)
+		if err != nil {
+			return err
+		}
+		f, err := parser.ParseFile(p, src)
+		if err != nil {
+			return err
+		}
+		labels := map[ast.Node]bool{}
+		ast.Walk(f, func(n ast.Node) bool {
+			switch x := n.(type) {
+			case *ast.Field:
+				labels[x.Label] = true
+			case *ast.Ident:
+				if x.Name == "values" && !labels[x] {
+					refs = append(refs, x.Pos().String())
+				}
+			}
+			return true
+		}, nil)
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"cluster.cue:124:22"}; !slices.Equal(refs, want) {
+		t.Errorf("the schema refers to values at %v, want only %v (let clusterValues = values, whose keys the checks read): check that partial evaluation still holds", refs, want)
 	}
 }
