@@ -6,6 +6,7 @@ import (
 
 	"cuelang.org/go/cue/ast"
 	"cuelang.org/go/cue/build"
+	"cuelang.org/go/cue/token"
 )
 
 // Units splits d into directories of one declared cluster each, to be
@@ -167,18 +168,26 @@ func (d *ClusterDir) ReadsValues(wiring string) bool {
 // ReadsValues reports whether f refers to a field named values (labels
 // aside), or has an alias, through which any field could be reached.
 func ReadsValues(f *ast.File) bool {
-	found := false
+	refs, aliased := ValuesReferences(f)
+	return len(refs) > 0 || aliased
+}
+
+// ValuesReferences returns where f refers to a field named values (labels
+// aside), and whether it has an alias.
+func ValuesReferences(f *ast.File) (refs []token.Pos, aliased bool) {
 	labels := map[ast.Node]bool{}
 	ast.Walk(f, func(n ast.Node) bool {
 		switch x := n.(type) {
 		case *ast.Field:
 			labels[x.Label] = true
 		case *ast.Alias:
-			found = true
+			aliased = true
 		case *ast.Ident:
-			found = found || x.Name == "values" && !labels[x]
+			if x.Name == "values" && !labels[x] {
+				refs = append(refs, x.Pos())
+			}
 		}
-		return !found
+		return true
 	}, nil)
-	return found
+	return refs, aliased
 }

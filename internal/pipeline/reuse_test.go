@@ -10,10 +10,10 @@ import (
 	"strings"
 	"testing"
 
-	"cuelang.org/go/cue/ast"
 	"cuelang.org/go/cue/parser"
 
 	"github.com/platformc/platformc/internal/cache"
+	"github.com/platformc/platformc/internal/load"
 	"github.com/platformc/platformc/internal/pipeline"
 	"github.com/platformc/platformc/internal/platformtest"
 	"github.com/platformc/platformc/schema"
@@ -238,18 +238,10 @@ func TestSchemaReadsOnlyValuesKeys(t *testing.T) {
 		if err != nil {
 			return err
 		}
-		labels := map[ast.Node]bool{}
-		ast.Walk(f, func(n ast.Node) bool {
-			switch x := n.(type) {
-			case *ast.Field:
-				labels[x.Label] = true
-			case *ast.Ident:
-				if x.Name == "values" && !labels[x] {
-					refs = append(refs, x.Pos().String())
-				}
-			}
-			return true
-		}, nil)
+		at, _ := load.ValuesReferences(f)
+		for _, pos := range at {
+			refs = append(refs, pos.String())
+		}
 		return nil
 	})
 	if err != nil {
