@@ -534,8 +534,7 @@ func (s *shaper) evalCluster(cv cue.Value, d load.Declared) (*model.Cluster, err
 			if !pos.IsValid() {
 				pos = d.Pos
 			}
-			return nil, newError(pos, nil, "cluster %q: values of app %q nest deeper than %d levels; at most %d are allowed",
-				d.Name, app, MaxValueDepth, MaxValueDepth)
+			return nil, tooDeepError(pos, d.Name, app)
 		}
 	}
 	return c, nil
@@ -563,8 +562,7 @@ func (s *shaper) evalApps(cv cue.Value, d load.Declared, only map[string]bool) (
 			return nil, err
 		}
 		if path := tooDeep(values, nil); path != nil {
-			return nil, newError(d.Pos, nil, "cluster %q: values of app %q nest deeper than %d levels; at most %d are allowed",
-				d.Name, app, MaxValueDepth, MaxValueDepth)
+			return nil, tooDeepError(d.Pos, d.Name, app)
 		}
 		c.Values[app] = values
 	}
@@ -588,6 +586,13 @@ func fieldErrors(cv cue.Value) cueerrors.Error {
 		}
 	}
 	return errs
+}
+
+// tooDeepError says that the values of app on cluster nest deeper than
+// MaxValueDepth, at pos.
+func tooDeepError(pos token.Pos, cluster, app string) cueerrors.Error {
+	return newError(pos, nil, "cluster %q: values of app %q nest deeper than %d levels; at most %d are allowed",
+		cluster, app, MaxValueDepth, MaxValueDepth)
 }
 
 // tooDeep returns the path to the first value nested deeper than

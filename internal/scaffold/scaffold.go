@@ -138,25 +138,32 @@ func rewriteImports(name string, src []byte, base string) ([]byte, error) {
 // and the values of its enabled apps, nothing else of them. The build
 // cache relies on it to key a cluster on the bundles it enables only.
 func IsWiring(src []byte) bool {
+	want, ok := wiringOf(src)
+	return ok && sameSyntax(src, want)
+}
+
+// wiringOf returns the wiring platformc init writes for the module whose
+// bundles package src imports, if src parses and imports one.
+func wiringOf(src []byte) ([]byte, bool) {
 	f, err := parser.ParseFile(path.Join(load.ClustersDir, load.WiringFile), src)
 	if err != nil {
-		return false
+		return nil, false
 	}
 	base := ""
 	for spec := range f.ImportSpecs() {
 		p, err := strconv.Unquote(spec.Path.Value)
 		if err != nil {
-			return false
+			return nil, false
 		}
 		if dir, ok := strings.CutSuffix(p, "/"+load.BundlesDir); ok {
 			base = dir
 		}
 	}
 	if base == "" {
-		return false
+		return nil, false
 	}
 	want, err := wiring(base)
-	return err == nil && sameSyntax(src, want)
+	return want, err == nil
 }
 
 // WiringOnly returns the wiring src (which IsWiring must accept) with
@@ -166,24 +173,9 @@ func IsWiring(src []byte) bool {
 // set, to be ignored. The lines are those of src's template, so that
 // positions in it stay near the same places.
 func WiringOnly(src []byte, bundles []string) ([]byte, error) {
-	if len(bundles) == 0 || !IsWiring(src) {
+	want, ok := wiringOf(src)
+	if len(bundles) == 0 || !ok || !sameSyntax(src, want) {
 		return nil, fmt.Errorf("not the platformc wiring")
-	}
-	f, err := parser.ParseFile(path.Join(load.ClustersDir, load.WiringFile), src)
-	if err != nil {
-		return nil, err
-	}
-	base := ""
-	for spec := range f.ImportSpecs() {
-		if p, err := strconv.Unquote(spec.Path.Value); err == nil {
-			if dir, ok := strings.CutSuffix(p, "/"+load.BundlesDir); ok {
-				base = dir
-			}
-		}
-	}
-	want, err := wiring(base)
-	if err != nil {
-		return nil, err
 	}
 	var conds []string
 	for _, b := range bundles {
