@@ -494,3 +494,81 @@ func TestKillWhileWritingIndex(t *testing.T) {
 		checkClean(t, dir)
 	}
 }
+
+// TestUnchangedIsScan: on a directory as its index describes it, scan's
+// fast path finds what the walk does (generated files, the user's, a
+// symlink; a .git directory's content changed meanwhile is not looked
+// at), and it gives way to the walk on every change the walk would see.
+func TestUnchangedIsScan(t *testing.T) {
+	files := indexFiles()
+	prepare := func(t *testing.T) string {
+		dir := t.TempDir()
+		writeTree(t, dir, map[string]string{"README.md": "mine\n", ".git/HEAD": "ref\n"})
+		if err := os.Symlink("README.md", filepath.Join(dir, "cluster-link")); err != nil {
+			t.Fatal(err)
+		}
+		settled(t, dir, files)
+		return dir
+	}
+	dir := prepare(t)
+	writeTree(t, dir, map[string]string{".git/objects/ab": "x\n"})
+	old := readIndex(filepath.Join(dir, metaDir), render.Header)
+	fast, ok := unchanged(dir, old)
+	if !ok {
+		t.Fatal("a directory as its index says: the fast path was not taken")
+	}
+	walked, idx, err := walk(dir, render.Header, old)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(fast, walked) {
+		t.Errorf("fast path found\n%v\nthe walk\n%v", fast, walked)
+	}
+	if !idx.sameAs(old) || idx.changed {
+		t.Error("the walk found the directory changed")
+	}
+	for _, f := range []string{"README.md", "cluster-link", "cluster/a/core/x/values.yaml"} {
+		if _, ok := fast[f]; !ok {
+			t.Errorf("fast path: %s is missing", f)
+		}
+	}
+
+	const p = "cluster/a/core/x/values.yaml"
+	changes := map[string]func(dir string){
+		"same size, time put back": func(dir string) {
+			full := filepath.Join(dir, p)
+			fi, _ := os.Lstat(full)
+			os.WriteFile(full, []byte(render.Header+"x: 9\n"), 0o644)
+			os.Chtimes(full, fi.ModTime(), fi.ModTime())
+		},
+		"a file beside": func(dir string) {
+			os.WriteFile(filepath.Join(dir, "cluster/a/core/x/stale.yaml"), []byte(render.Header), 0o644)
+		},
+		"an empty directory": func(dir string) { os.Mkdir(filepath.Join(dir, "cluster/a/new"), 0o755) },
+		"removed":            func(dir string) { os.Remove(filepath.Join(dir, p)) },
+		"mode changed":       func(dir string) { os.Chmod(filepath.Join(dir, p), 0o600) },
+		"directory times":    func(dir string) { os.Chtimes(filepath.Join(dir, "cluster/b"), time.Now(), time.Now()) },
+		"a directory swapped for a symlink": func(dir string) {
+			moved := filepath.Join(t.TempDir(), "b")
+			os.Rename(filepath.Join(dir, "cluster/b"), moved)
+			os.Symlink(moved, filepath.Join(dir, "cluster/b"))
+		},
+		"the symlink retargeted": func(dir string) {
+			os.Remove(filepath.Join(dir, "cluster-link"))
+			os.Symlink("cluster", filepath.Join(dir, "cluster-link"))
+		},
+		"racy": func(dir string) {
+			fi, _ := os.Lstat(filepath.Join(dir, p))
+			at := time.Unix(fi.Sys().(*syscall.Stat_t).Ctim.Unix())
+			os.Chtimes(filepath.Join(dir, metaDir, indexName), at, at)
+		},
+	}
+	for name, change := range changes {
+		dir := prepare(t)
+		change(dir)
+		if _, ok := unchanged(dir, readIndex(filepath.Join(dir, metaDir), render.Header)); ok {
+			t.Errorf("%s: the fast path was taken", name)
+		}
+		checkAgrees(t, dir, files, name)
+	}
+}

@@ -252,6 +252,15 @@ func (f file) same(data []byte) bool {
 // It takes each stat before reading what it describes, so that a change
 // made while it reads makes the stat differ next time.
 func scan(dir, header string, old *index) (map[string]file, *index, error) {
+	if files, ok := unchanged(dir, old); ok {
+		return files, old, nil
+	}
+	return walk(dir, header, old)
+}
+
+// walk is scan without its fast path: it lists what the index cannot
+// vouch for, and reads the files whose stat it does not trust.
+func walk(dir, header string, old *index) (map[string]file, *index, error) {
 	files := map[string]file{}
 	idx := &index{header: header, entries: map[string]*indexEntry{}}
 	if _, err := os.Lstat(dir); errors.Is(err, fs.ErrNotExist) {
@@ -382,6 +391,80 @@ func scan(dir, header string, old *index) (map[string]file, *index, error) {
 	}
 	idx.changed = racyFound.Load() || !idx.sameAs(old)
 	return files, idx, nil
+}
+
+// unchanged is scan's fast path, for the usual case of a directory that
+// is as the index says, which scan would find with an lstat of everything
+// the index lists: it takes those lstats, spread over the cores, without
+// listing or reading anything and without building a new index. ok is
+// false as soon as one entry is not trusted (its stat changed, or does
+// not predate the index, or it is gone), and scan does its work. What it
+// visits is what scan would: the entries reachable from the top through
+// the index's listings, .git directories and platformc's bookkeeping
+// aside.
+func unchanged(dir string, old *index) (map[string]file, bool) {
+	if old == nil {
+		return nil, false
+	}
+	top, ok := old.entries["."]
+	if !ok || !top.isDir() {
+		return nil, false
+	}
+	type visit struct {
+		rel string
+		e   *indexEntry
+	}
+	list := []visit{{".", top}}
+	for i := 0; i < len(list); i++ {
+		v := list[i]
+		if !v.e.isDir() {
+			continue
+		}
+		for _, name := range old.children[v.rel] {
+			p := path.Join(v.rel, name)
+			e := old.entries[p]
+			if e == nil {
+				return nil, false
+			}
+			if reserved(name) || (e.isDir() && name == ".git") {
+				continue
+			}
+			list = append(list, visit{p, e})
+		}
+	}
+	var bad atomic.Bool
+	const chunk = 512
+	_ = parallel((len(list)+chunk-1)/chunk, func(c int) error {
+		for _, v := range list[c*chunk : min(len(list), (c+1)*chunk)] {
+			if bad.Load() {
+				return nil
+			}
+			st, ok, err := lstat(filepath.Join(dir, filepath.FromSlash(v.rel)))
+			if err != nil || !ok {
+				bad.Store(true)
+				return nil
+			}
+			if _, ok, _ := old.trusted(v.rel, st); !ok {
+				bad.Store(true)
+				return nil
+			}
+		}
+		return nil
+	})
+	if bad.Load() {
+		return nil, false
+	}
+	files := make(map[string]file, len(list))
+	for _, v := range list {
+		switch {
+		case v.e.isDir():
+		case v.e.isRegular():
+			files[v.rel] = file{known: true, size: v.e.size, sum: v.e.sum, generated: v.e.generated}
+		default:
+			files[v.rel] = file{}
+		}
+	}
+	return files, true
 }
 
 // readRegular reads the regular file at name, refusing anything else: a

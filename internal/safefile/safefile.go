@@ -40,7 +40,7 @@ func Read(name string, maxSize int64) ([]byte, os.FileInfo, error) {
 		}
 		r = io.LimitReader(f, maxSize+1)
 	}
-	data, err := io.ReadAll(r)
+	data, err := readAll(r, fi.Size())
 	if err != nil {
 		return nil, nil, err
 	}
@@ -48,4 +48,28 @@ func Read(name string, maxSize int64) ([]byte, os.FileInfo, error) {
 		return nil, nil, &os.PathError{Op: "read", Path: name, Err: fmt.Errorf("grew past %d bytes while read", maxSize)}
 	}
 	return data, fi, nil
+}
+
+// readAll reads r to its end into a buffer sized for the size fstat
+// gave, one byte more to see the end without growing it: io.ReadAll
+// starts at 512 bytes and doubles, which clears and copies a cache entry
+// or an index several times over. A file that grew is read on.
+func readAll(r io.Reader, size int64) ([]byte, error) {
+	if size < 0 || size > 1<<30 {
+		size = 0
+	}
+	data := make([]byte, 0, size+1)
+	for {
+		n, err := r.Read(data[len(data):cap(data)])
+		data = data[:len(data)+n]
+		if err == io.EOF {
+			return data, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		if len(data) == cap(data) {
+			data = append(data, 0)[:len(data)]
+		}
+	}
 }

@@ -2,10 +2,13 @@ package safefile
 
 import (
 	"errors"
+	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"testing"
+	"testing/iotest"
 	"time"
 )
 
@@ -50,5 +53,23 @@ func TestRead(t *testing.T) {
 	}
 	if _, _, err := Read(filepath.Join(dir, "missing"), -1); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("a missing file: %v, want ErrNotExist", err)
+	}
+}
+
+// TestReadAllAnySize: the buffer sized from fstat is a guess; a file that
+// grew or shrank since, or a reader giving a byte at a time, still reads
+// whole.
+func TestReadAllAnySize(t *testing.T) {
+	want := strings.Repeat("0123456789", 1000)
+	for _, size := range []int64{-1, 0, 1, 9999, 10000, 10001, 1 << 40} {
+		for _, r := range []io.Reader{strings.NewReader(want), iotest.OneByteReader(strings.NewReader(want)), iotest.HalfReader(strings.NewReader(want))} {
+			got, err := readAll(r, size)
+			if err != nil || string(got) != want {
+				t.Errorf("readAll(size %d) = %d bytes, %v; want %d bytes", size, len(got), err, len(want))
+			}
+		}
+	}
+	if _, err := readAll(iotest.ErrReader(errors.New("boom")), 10); err == nil {
+		t.Error("a read error was lost")
 	}
 }
