@@ -68,7 +68,7 @@ type index struct {
 	time    int64
 	dev     uint64
 	entries map[string]*indexEntry
-	// children lists each directory's entries by name.
+	// children lists each directory's entries, by path.
 	children map[string][]string
 	// changed says that a scan found something other than the index it
 	// read said, or an entry it could not trust only for its times (it
@@ -99,10 +99,16 @@ func (x *index) trusted(p string, st stat) (e *indexEntry, ok, racy bool) {
 	if !ok || e.stat != st {
 		return nil, false, false
 	}
-	if e.dev != x.dev || e.mtime >= x.time || e.ctime >= x.time {
+	if !x.vouches(e, st) {
 		return nil, false, true
 	}
 	return e, true, false
+}
+
+// vouches reports whether e, an entry of x, is trusted with the stat st,
+// as trusted does.
+func (x *index) vouches(e *indexEntry, st stat) bool {
+	return e.stat == st && e.dev == x.dev && e.mtime < x.time && e.ctime < x.time
 }
 
 // readIndex reads dir's index; nil if there is none or it is not sound.
@@ -138,8 +144,12 @@ func decodeIndex(data []byte) (*index, error) {
 		return nil, bad
 	}
 	r := &reader{b: body}
-	x := &index{header: r.string(), entries: map[string]*indexEntry{}, children: map[string][]string{}}
+	x := &index{header: r.string()}
 	n := r.uvarint()
+	// Sized from the count, bounded by what the bytes can hold (a corrupt
+	// count must not allocate): an entry takes at least 8 bytes.
+	size := int(min(n, uint64(len(r.b)/8)))
+	x.entries, x.children = make(map[string]*indexEntry, size), make(map[string][]string, size)
 	for range n {
 		p := r.string()
 		e := &indexEntry{}
@@ -157,7 +167,8 @@ func decodeIndex(data []byte) (*index, error) {
 			if CheckPath(p) != nil && !validOther(p) {
 				return nil, bad
 			}
-			x.children[path.Dir(p)] = append(x.children[path.Dir(p)], path.Base(p))
+			dir := path.Dir(p)
+			x.children[dir] = append(x.children[dir], p)
 		}
 		x.entries[p] = e
 	}

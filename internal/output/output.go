@@ -212,7 +212,7 @@ func CheckPath(p string) error {
 	if p == "" || path.IsAbs(p) || path.Clean(p) != p || strings.Contains(p, "\\") {
 		return fmt.Errorf("generated path %q is not a clean relative path", p)
 	}
-	for _, elem := range strings.Split(p, "/") {
+	for elem := range strings.SplitSeq(p, "/") {
 		if elem == "." || elem == ".." || elem == ".git" || reserved(elem) {
 			return fmt.Errorf("generated path %q has a reserved element %q", p, elem)
 		}
@@ -298,9 +298,9 @@ func walk(dir, header string, old *index) (map[string]file, *index, error) {
 			racyFound.Store(true)
 		}
 		if ok && hasStat {
-			for _, name := range old.children[rel] {
-				e := old.entries[path.Join(rel, name)]
-				children = append(children, child{name, e != nil && e.isDir()})
+			for _, p := range old.children[rel] {
+				e := old.entries[p]
+				children = append(children, child{path.Base(p), e != nil && e.isDir()})
 			}
 		} else {
 			list, err := os.ReadDir(abs)
@@ -420,13 +420,12 @@ func unchanged(dir string, old *index) (map[string]file, bool) {
 		if !v.e.isDir() {
 			continue
 		}
-		for _, name := range old.children[v.rel] {
-			p := path.Join(v.rel, name)
+		for _, p := range old.children[v.rel] {
 			e := old.entries[p]
 			if e == nil {
 				return nil, false
 			}
-			if reserved(name) || (e.isDir() && name == ".git") {
+			if name := path.Base(p); reserved(name) || (e.isDir() && name == ".git") {
 				continue
 			}
 			list = append(list, visit{p, e})
@@ -444,7 +443,7 @@ func unchanged(dir string, old *index) (map[string]file, bool) {
 				bad.Store(true)
 				return nil
 			}
-			if _, ok, _ := old.trusted(v.rel, st); !ok {
+			if !old.vouches(v.e, st) {
 				bad.Store(true)
 				return nil
 			}
