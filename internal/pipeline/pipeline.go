@@ -755,18 +755,30 @@ func (b *build) cacheDir(i int) {
 // on all of them.
 func (b *build) finish() error {
 	eval.SortClusters(b.p.Clusters)
-	if err := eval.Check(b.p); err != nil {
-		return err
-	}
-	platformFiles, err := render.Platform(b.p)
-	if err != nil {
-		return err
-	}
+	// The checks, the platform's files and the gathering of the clusters'
+	// files read the platform and do not depend on one another: a warm
+	// build is little else, so they run side by side.
+	var (
+		wg                  sync.WaitGroup
+		checkErr, renderErr error
+		platformFiles       []render.File
+	)
+	wg.Go(func() { checkErr = eval.Check(b.p) })
+	wg.Go(func() { platformFiles, renderErr = render.Platform(b.p) })
 	res := b.res
-	res.Platform = b.p
-	res.Complete = b.in.Complete && b.opts.Cluster == ""
 	res.ClusterFiles = slices.Concat(b.files...)
 	render.Sort(res.ClusterFiles)
+	wg.Wait()
+	if checkErr != nil {
+		res.ClusterFiles = nil
+		return checkErr
+	}
+	if renderErr != nil {
+		res.ClusterFiles = nil
+		return renderErr
+	}
+	res.Platform = b.p
+	res.Complete = b.in.Complete && b.opts.Cluster == ""
 	res.Files = slices.Concat(res.ClusterFiles, platformFiles)
 	render.Sort(res.Files)
 	return confined(res.Files, b.opts.Redactor, b.in.TagPos)
