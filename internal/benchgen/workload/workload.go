@@ -251,8 +251,8 @@ _app: {
 
 // fleetBundlesCUE is what the bundles of the shared-settings workload
 // share: the values template of bundlesCUE, its parameters set per
-// environment (_params), and the cluster's name only in the apps that
-// read it (#named).
+// environment (_params); the apps that read the cluster's name add it
+// themselves (bundleCUE), so that the others read none of it.
 func fleetBundlesCUE() string {
 	var b strings.Builder
 	b.WriteString(`package bundles
@@ -289,7 +289,6 @@ _params: {
 _app: {
 	#name:     string
 	#bundle:   string
-	#named:    *false | true
 	category:  #bundle
 	chart:     "1.0.0"
 	namespace: #name
@@ -302,9 +301,6 @@ _app: {
 			tag:        #P.tag
 		}
 		replicaCount: #P.replicas
-		if #named {
-			clusterName: #cluster.name
-		}
 		environment: #cluster.env
 		resources: {
 			requests: {cpu: #P.cpu, memory: #P.memory}
@@ -313,10 +309,7 @@ _app: {
 		env: [{
 			name:  "CONFIG_RELOAD_IMAGE"
 			value: "\(#cluster.settings.registry)/ghcr.io/jimmidyson/configmap-reload:\(#cluster.settings.configmapReloadTag)"
-		}, if #named {
-			name:  "CLUSTER"
-			value: #cluster.name
-		}]
+		}, ...]
 		tolerations: [{key: "nodetype", operator: "Equal", value: #cluster.settings.nodeType, effect: "NoSchedule"}]
 		affinity: nodeAffinity: requiredDuringSchedulingIgnoredDuringExecution: nodeSelectorTerms: [{
 			matchExpressions: [{key: "nodetype", operator: "In", values: [#cluster.settings.nodeType]}]
@@ -344,7 +337,7 @@ func bundleCUE(i int, fleet bool) string {
 	for _, app := range bundle.Apps {
 		named := ""
 		if fleet && Named[app] {
-			named = ", #named: true"
+			named = fmt.Sprintf(`, values: %q: {clusterName: #cluster.name, env: [_, {name: "CLUSTER", value: #cluster.name}]}`, app)
 		}
 		fmt.Fprintf(&b, "\t\t%q: _app & {#name: %q, #bundle: %q%s}\n", app, app, bundle.Name, named)
 	}
