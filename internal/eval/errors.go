@@ -46,6 +46,8 @@ type shaper struct {
 	// schema is the module's schema package, built again where it is
 	// needed: a CUE value is not shared by the workers.
 	schema *build.Instance
+	// shared, if set, evaluates shared values (Options.Shared).
+	shared *Shared
 }
 
 // def builds the schema's definition name, in a context of its own.

@@ -38,6 +38,9 @@ type Options struct {
 	// one cluster at a time (load.ClusterDir.Units); last says that the
 	// directory is done. Calls never overlap.
 	Done func(i int, r *DirResult, last bool)
+	// Shared, if set, evaluates the values of the apps directories list
+	// in load.ClusterDir.Shared once per distinct input.
+	Shared *Shared
 }
 
 // Platform evaluates and checks everything lp holds. Platform errors come
@@ -329,6 +332,7 @@ func ClustersFrom(ctx context.Context, batches <-chan []*load.ClusterDir, opts O
 			for _, d := range dirs {
 				if s == nil {
 					s = newShaper(d.Instance.Root, schemaOf(d.Instance))
+					s.shared = opts.Shared
 				}
 				i := len(results)
 				results = append(results, DirResult{})
@@ -482,6 +486,14 @@ func (s *shaper) evalDir(cctx *cue.Context, dir *load.ClusterDir) (r DirResult) 
 			evalCluster = func(cv cue.Value, d load.Declared) (*model.Cluster, error) { return s.evalApps(cv, d, dir.Only) }
 		}
 		c, err := evalCluster(cv, d)
+		if err == nil && len(dir.Shared) > 0 && s.shared != nil {
+			if c.Values == nil {
+				c.Values = map[string]map[string]any{}
+			}
+			if serr := s.shared.fill(cv, c.Values, dir.Shared, bundlesOf(dir.Instance)); serr != nil {
+				err = fmt.Errorf("cluster %q: values shared with other clusters: %w", d.Name, serr)
+			}
+		}
 		if err != nil {
 			r.Err = cueerrors.Append(r.Err, s.locate(err, dir.Instance, d, hintsOf(cv)))
 			continue

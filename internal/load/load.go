@@ -97,6 +97,10 @@ type ClusterDir struct {
 	// the wiring of Instance reads from the bundles only theirs, and
 	// everything else of its clusters comes from the build cache.
 	Only map[string]bool
+	// Shared, if set, are the apps whose values are evaluated once per
+	// distinct input rather than in each cluster (eval.Shared): the
+	// wiring of Instance leaves them out.
+	Shared map[string]bool
 }
 
 // Declared is a cluster declaration: clusters: <name>: {...}.

@@ -34,7 +34,7 @@ func (d *ClusterDir) Units() []*ClusterDir {
 		for j, p := range parts {
 			inst.Files[j] = p.with(decl.Name)
 		}
-		units[i] = &ClusterDir{Instance: &inst, Declared: []Declared{decl}, Only: d.Only}
+		units[i] = &ClusterDir{Instance: &inst, Declared: []Declared{decl}, Only: d.Only, Shared: d.Shared}
 	}
 	return units
 }
@@ -190,4 +190,71 @@ func ValuesReferences(f *ast.File) (refs []token.Pos, aliased bool) {
 		return true
 	}, nil)
 	return refs, aliased
+}
+
+// SetsValues returns the apps whose values the files of d (the wiring
+// aside) may set: a field values: whose value is a struct literal sets the
+// apps its literal labels name. all says that they may set any app's: a
+// values field of another kind, a label that is not literal, or a file
+// that imports a package (whose fields it could embed).
+func (d *ClusterDir) SetsValues(wiring string) (apps map[string]bool, all bool) {
+	apps = map[string]bool{}
+	for _, f := range d.Instance.Files {
+		if f.Filename == wiring {
+			continue
+		}
+		for range f.ImportSpecs() {
+			return nil, true
+		}
+		ast.Walk(f, func(n ast.Node) bool {
+			field, ok := n.(*ast.Field)
+			if !ok || all {
+				return !all
+			}
+			if name, _, err := ast.LabelName(field.Label); err != nil || name != "values" {
+				return true
+			}
+			st, ok := field.Value.(*ast.StructLit)
+			if !ok {
+				all = true
+				return false
+			}
+			for _, elt := range st.Elts {
+				af, ok := elt.(*ast.Field)
+				if !ok {
+					all = true
+					return false
+				}
+				name, _, err := ast.LabelName(af.Label)
+				if err != nil {
+					all = true
+					return false
+				}
+				apps[name] = true
+			}
+			return true
+		}, nil)
+		if all {
+			return nil, true
+		}
+	}
+	return apps, false
+}
+
+// MentionsValues reports whether f refers to or declares a field named
+// values, or has an alias.
+func MentionsValues(f *ast.File) bool {
+	if ReadsValues(f) {
+		return true
+	}
+	found := false
+	ast.Walk(f, func(n ast.Node) bool {
+		if field, ok := n.(*ast.Field); ok {
+			if name, _, err := ast.LabelName(field.Label); err == nil && name == "values" {
+				found = true
+			}
+		}
+		return !found
+	}, nil)
+	return found
 }

@@ -73,6 +73,10 @@ type Options struct {
 	// Redactor, if set, learns every secret the platform reads as soon as
 	// it is read, and every placeholder.
 	Redactor *redact.Redactor
+	// NoSharing evaluates every app's values in each cluster, rather than
+	// once per distinct input where they can be shared (eval.Shared).
+	// The result does not depend on it.
+	NoSharing bool
 }
 
 // Result is a built platform. Unless Options.KeepValues, its clusters
@@ -98,6 +102,9 @@ type Result struct {
 	// from the cache. Partly are those of Evaluated evaluated only for the
 	// apps of the bundles that changed, the rest from the cache.
 	Evaluated, Cached, Partly int
+	// Shared counts the apps' values taken from another cluster's
+	// evaluation, as the same inputs give the same values (eval.Shared).
+	Shared int
 }
 
 // Output is what a build writes: every file when every cluster was
@@ -146,14 +153,18 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 	}
 	b := &build{in: in, opts: opts, res: res}
 	err = b.run(ctx)
-	if err != nil && ctx.Err() == nil && opts.Cache != nil && (res.Cached > 0 || b.reused) {
-		// Clusters from the cache carry no source positions, and those
-		// evaluated in part were not checked whole: find the errors again
-		// without it, so that each is reported where it is.
-		opts.Cache = nil
+	if err != nil && ctx.Err() == nil && (opts.Cache != nil && (res.Cached > 0 || b.reused) || b.shared.Used()) {
+		// Clusters from the cache carry no source positions, those
+		// evaluated in part were not checked whole, and values shared
+		// between clusters were evaluated outside them: find the errors
+		// again without either, so that each is reported where it is.
+		opts.Cache, opts.NoSharing = nil, true
 		*res = Result{Root: in.Root, Unset: res.Unset}
 		b = &build{in: in, opts: opts, res: res}
 		err = b.run(ctx)
+	}
+	if b.shared != nil {
+		res.Shared = b.shared.Served()
 	}
 	return res, err
 }
@@ -226,6 +237,13 @@ type build struct {
 	// schemaReads: see schemaReadsValues.
 	schemaOnce  sync.Once
 	schemaReads bool
+	// shared evaluates the values of apps many clusters share, if any
+	// (see share); wirings are the wirings that leave them out, parsed,
+	// by the apps they leave out.
+	shareOnce sync.Once
+	shared    *eval.Shared
+	wirings   map[string]*ast.File
+	docs      *render.Documents // of shared's values
 }
 
 // reuse is what a directory keeps of an earlier build when only bundles
@@ -486,7 +504,7 @@ func (b *build) evaluate(ctx context.Context) error {
 		}
 		renderErr = b.render(i, r.Clusters, last)
 	}
-	results, err := eval.ClustersFrom(ctx, batches, eval.Options{Workers: b.opts.Workers, Progress: b.opts.Progress, Done: done})
+	results, err := eval.ClustersFrom(ctx, batches, eval.Options{Workers: b.opts.Workers, Progress: b.opts.Progress, Done: done, Shared: b.shared})
 	if err != nil {
 		return err
 	}
@@ -586,8 +604,12 @@ func (b *build) load(c chunk, opts load.Options) (*load.Platform, error) {
 		dirs = append(dirs, b.in.Dirs[i].Dir)
 	}
 	lp, err := load.Load(b.in.Root, dirs, opts)
-	if err != nil || c.wiring == nil {
+	if err != nil {
 		return lp, err
+	}
+	if c.wiring == nil {
+		b.share(lp)
+		return lp, nil
 	}
 	if len(lp.Clusters) != c.end-c.start {
 		return nil, errReuse
@@ -615,6 +637,79 @@ func (b *build) load(c chunk, opts load.Options) (*load.Platform, error) {
 		d.Only = c.only
 	}
 	return lp, nil
+}
+
+// share marks, in the directories of lp, the apps whose values are
+// evaluated once per distinct input (eval.Shared), and gives them the
+// wiring that leaves those out; an app whose values turn out to differ on
+// most clusters is no longer shared (eval.Shared.Worth) in the
+// directories loaded after. It shares nothing where that could change
+// a value: an app whose values read the cluster's name or the whole view
+// (eval.NewShared), an app whose values the directory's files may set
+// (load.ClusterDir.SetsValues), a directory whose files read values, a
+// schema/ of the team's own that mentions values, a build with variables
+// unset (placeholders would be evaluated), or a platform whose wiring is
+// not platformc's.
+func (b *build) share(lp *load.Platform) {
+	b.shareOnce.Do(func() {
+		if b.opts.NoSharing || b.opts.Cluster != "" || b.opts.Placeholders && len(b.res.Unset) > 0 ||
+			b.in.Wiring == nil || lp.Bundles == nil || lp.Schema == nil {
+			return
+		}
+		for _, f := range lp.Schema.Files {
+			src, err := format.Node(f)
+			if err != nil || !scaffold.IsSchemaFile(f.Filename, src) && load.MentionsValues(f) {
+				return
+			}
+		}
+		if sh := eval.NewShared(load.ViewReads(lp.Bundles.Files)); len(sh.Apps()) > 0 {
+			b.shared, b.wirings, b.docs = sh, map[string]*ast.File{}, render.NewDocuments(sh.Has)
+		}
+	})
+	if b.shared == nil {
+		return
+	}
+	name := filepath.Join(b.in.Root, load.ClustersDir, load.WiringFile)
+	for _, d := range lp.Clusters {
+		if d.ReadsValues(name) {
+			continue
+		}
+		sets, all := d.SetsValues(name)
+		if all {
+			continue
+		}
+		var apps []string
+		for _, a := range b.shared.Apps() {
+			if !sets[a] && b.shared.Worth(a) {
+				apps = append(apps, a)
+			}
+		}
+		k := slices.IndexFunc(d.Instance.Files, func(f *ast.File) bool { return f.Filename == name })
+		if len(apps) == 0 || k < 0 {
+			continue
+		}
+		key := strings.Join(apps, "\x00")
+		wiring, ok := b.wirings[key]
+		if !ok {
+			src, err := scaffold.WiringWithout(b.in.Wiring, apps)
+			if err == nil {
+				wiring, err = parser.ParseFile(name, src, parser.ParseComments)
+			}
+			if err != nil {
+				wiring = nil
+			}
+			b.wirings[key] = wiring
+		}
+		if wiring == nil {
+			continue
+		}
+		d.Instance.Files = slices.Clone(d.Instance.Files)
+		d.Instance.Files[k] = wiring
+		d.Shared = map[string]bool{}
+		for _, a := range apps {
+			d.Shared[a] = true
+		}
+	}
 }
 
 // schemaReadsValues reports whether a file of the platform's schema/
@@ -720,7 +815,7 @@ var errReuse = errors.New("a cluster evaluated in part does not match its cache 
 func (b *build) render(i int, clusters []*model.Cluster, last bool) error {
 	e := &b.entries[i]
 	for _, c := range clusters {
-		fs, err := render.Cluster(b.p, c)
+		fs, err := render.ClusterWith(b.p, c, b.docs)
 		if err != nil {
 			return err
 		}

@@ -75,7 +75,13 @@ func Clusters(p *model.Platform, clusters []*model.Cluster) ([][]File, error) {
 // plane's engine needs of it: its ArgoCD registration, or its
 // SveltosCluster and values ConfigMaps.
 func Cluster(p *model.Platform, c *model.Cluster) ([]File, error) {
-	values, err := Values(p, c)
+	return ClusterWith(p, c, nil)
+}
+
+// ClusterWith is Cluster, taking the values documents of shared maps
+// from docs.
+func ClusterWith(p *model.Platform, c *model.Cluster, docs *Documents) ([]File, error) {
+	values, err := values(p, c, docs)
 	if err != nil {
 		return nil, err
 	}

@@ -2,7 +2,11 @@ package render
 
 import (
 	"path"
+	"reflect"
+	"slices"
 	"strings"
+	"sync"
+	"unsafe"
 
 	"github.com/platformc/platformc/internal/model"
 )
@@ -38,9 +42,13 @@ func IsValues(p string) bool {
 
 // Values renders the Helm values of every enabled app of a cluster.
 func Values(p *model.Platform, c *model.Cluster) ([]File, error) {
+	return values(p, c, nil)
+}
+
+func values(p *model.Platform, c *model.Cluster, docs *Documents) ([]File, error) {
 	var files []File
 	for _, a := range p.Apps(c) {
-		f, err := AppValues(c, a)
+		f, err := appValues(c, a, docs)
 		if err != nil {
 			return nil, err
 		}
@@ -52,13 +60,54 @@ func Values(p *model.Platform, c *model.Cluster) ([]File, error) {
 // AppValues renders the values file of one app of a cluster, as Values
 // does.
 func AppValues(c *model.Cluster, a *model.App) (File, error) {
+	return appValues(c, a, nil)
+}
+
+func appValues(c *model.Cluster, a *model.App, docs *Documents) (File, error) {
 	if err := pathNames(pathName{"cluster name", c.Name}, pathName{"app category", a.Category}, pathName{"app name", a.Name}); err != nil {
 		return File{}, err
 	}
 	p := ValuesPath(c.Name, a)
-	data, err := document(c.Values[a.Name])
+	data, err := docs.document(c.Values[a.Name])
 	if err != nil {
 		return File{}, renderError(p, err)
 	}
 	return File{Path: p, Data: data}, nil
+}
+
+// Documents encodes each of the values maps that several clusters share
+// (the same map, eval.Shared) once: the bytes depend on the data alone.
+// shared says which maps are; others are encoded each time, and not kept.
+// Safe for concurrent use; a nil *Documents keeps nothing.
+type Documents struct {
+	shared func(map[string]any) bool
+	mu     sync.Mutex
+	docs   map[unsafe.Pointer][]byte
+}
+
+// NewDocuments keeps the documents of the maps shared says are shared.
+func NewDocuments(shared func(map[string]any) bool) *Documents {
+	return &Documents{shared: shared, docs: map[unsafe.Pointer][]byte{}}
+}
+
+func (d *Documents) document(v map[string]any) ([]byte, error) {
+	if d == nil || v == nil || !d.shared(v) {
+		return document(v)
+	}
+	k := reflect.ValueOf(v).UnsafePointer()
+	d.mu.Lock()
+	data, ok := d.docs[k]
+	d.mu.Unlock()
+	if ok {
+		return data, nil
+	}
+	data, err := document(v)
+	if err != nil {
+		return nil, err
+	}
+	data = slices.Clip(data) // shared by files: an append copies
+	d.mu.Lock()
+	d.docs[k] = data
+	d.mu.Unlock()
+	return data, nil
 }

@@ -173,19 +173,42 @@ func wiringOf(src []byte) ([]byte, bool) {
 // set, to be ignored. The lines are those of src's template, so that
 // positions in it stay near the same places.
 func WiringOnly(src []byte, bundles []string) ([]byte, error) {
-	want, ok := wiringOf(src)
-	if len(bundles) == 0 || !ok || !sameSyntax(src, want) {
-		return nil, fmt.Errorf("not the platformc wiring")
+	if len(bundles) == 0 {
+		return nil, fmt.Errorf("no bundles to read")
 	}
 	var conds []string
 	for _, b := range bundles {
 		conds = append(conds, "b == "+strconv.Quote(b))
 	}
+	return wiringIf(src, strings.Join(conds, " || "))
+}
+
+// WiringWithout returns the wiring src (which IsWiring must accept) with
+// the comprehension that fills each enabled app's values skipping apps:
+// their values are evaluated elsewhere (eval.Shared).
+func WiringWithout(src []byte, apps []string) ([]byte, error) {
+	if len(apps) == 0 {
+		return nil, fmt.Errorf("no apps to leave out")
+	}
+	var conds []string
+	for _, a := range apps {
+		conds = append(conds, "a != "+strconv.Quote(a))
+	}
+	return wiringIf(src, strings.Join(conds, " && "))
+}
+
+// wiringIf is the wiring src with the values comprehension guarded by
+// cond.
+func wiringIf(src []byte, cond string) ([]byte, error) {
+	want, ok := wiringOf(src)
+	if !ok || !sameSyntax(src, want) {
+		return nil, fmt.Errorf("not the platformc wiring")
+	}
 	const loop = "values: {for a, b in C.#apps {"
 	if bytes.Count(want, []byte(loop)) != 1 {
 		return nil, fmt.Errorf("the wiring template reads the values in no known way")
 	}
-	return bytes.Replace(want, []byte(loop), []byte("values: {for a, b in C.#apps if "+strings.Join(conds, " || ")+" {"), 1), nil
+	return bytes.Replace(want, []byte(loop), []byte("values: {for a, b in C.#apps if "+cond+" {"), 1), nil
 }
 
 // IsSchemaFile reports whether src is, comments and formatting aside, the
