@@ -36,13 +36,20 @@ func TestSharedValuesEqualSeparate(t *testing.T) {
 	}{
 		{name: "the reference platform", shared: true},
 		{
-			name: "a float setting",
+			// The view is written out as CUE for the values shared: a
+			// float, a 20-digit integer and a string with quotes, a tab,
+			// a newline, an interpolation's marker and a multi-line
+			// string come back as they were.
+			name: "settings whose CUE syntax is delicate",
 			edits: []edit{
-				{"platform/platform.cue", `nodeType:                    "platform"`, `nodeType: "platform", scale: 1.0, big: 12345678901234567890`},
-				{"bundles/core-basic.cue", certValues, certValues + "\nscale: #cluster.settings.scale, big: #cluster.settings.big"},
+				{"platform/platform.cue", `nodeType:                    "platform"`, `nodeType: "platform", scale: 1.0, big: 12345678901234567890, odd: "q\"t\tn\nd \\(x) é", multi: """
+			one
+			  "two"
+			"""`},
+				{"bundles/core-basic.cue", certValues, certValues + "\nscale: #cluster.settings.scale, big: #cluster.settings.big, odd: #cluster.settings.odd, multi: #cluster.settings.multi"},
 			},
 			shared: true,
-			want:   []string{"scale: 1\n", `big: "12345678901234567890"`},
+			want:   []string{"scale: 1\n", `big: "12345678901234567890"`, "odd: |-\n    q\"t\tn\n    d \\(x) é\n", "multi: |-\n    one\n      \"two\"\n"},
 		},
 		{
 			name: "a cluster's own setting",
