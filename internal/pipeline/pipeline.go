@@ -607,6 +607,7 @@ func (b *build) load(c chunk, opts load.Options) (*load.Platform, error) {
 	if err != nil {
 		return lp, err
 	}
+	b.startSharing(lp)
 	if c.wiring == nil {
 		b.share(lp)
 		return lp, nil
@@ -635,22 +636,33 @@ func (b *build) load(c chunk, opts load.Options) (*load.Platform, error) {
 		inst.Files = slices.Clone(inst.Files)
 		inst.Files[k] = c.wiring
 		d.Only = c.only
+		if apps := b.sharedApps(d, c.only); len(apps) > 0 {
+			if wiring := b.wiring(b.reuse[i].bundles, apps); wiring != nil {
+				inst.Files[k] = wiring
+				d.Shared = set(apps)
+			}
+		}
 	}
 	return lp, nil
 }
 
-// share marks, in the directories of lp, the apps whose values are
-// evaluated once per distinct input (eval.Shared), and gives them the
-// wiring that leaves those out; an app whose values turn out to differ on
-// most clusters is no longer shared (eval.Shared.Worth) in the
-// directories loaded after. It shares nothing where that could change
-// a value: an app whose values read the cluster's name or the whole view
-// (eval.NewShared), an app whose values the directory's files may set
-// (load.ClusterDir.SetsValues), a directory whose files read values, a
-// schema/ of the team's own that mentions values, a build with variables
-// unset (placeholders would be evaluated), or a platform whose wiring is
-// not platformc's.
-func (b *build) share(lp *load.Platform) {
+func set(names []string) map[string]bool {
+	m := make(map[string]bool, len(names))
+	for _, n := range names {
+		m[n] = true
+	}
+	return m
+}
+
+// startSharing decides, once per build, whether the values of some apps
+// are evaluated once per distinct input (eval.Shared) rather than in each
+// cluster. Nothing is shared where that could change a value: an app
+// whose values read the cluster's name or the whole view
+// (eval.NewShared), a build where a schema/ file of the team's own
+// mentions values, variables are unset (placeholders would be
+// evaluated), or the wiring is not platformc's; and, per directory, see
+// sharedApps.
+func (b *build) startSharing(lp *load.Platform) {
 	b.shareOnce.Do(func() {
 		if b.opts.NoSharing || b.opts.Cluster != "" || b.opts.Placeholders && len(b.res.Unset) > 0 ||
 			b.in.Wiring == nil || lp.Bundles == nil || lp.Schema == nil {
@@ -666,50 +678,75 @@ func (b *build) share(lp *load.Platform) {
 			b.shared, b.wirings, b.docs = sh, map[string]*ast.File{}, render.NewDocuments(sh.Has)
 		}
 	})
-	if b.shared == nil {
-		return
-	}
+}
+
+// share marks, in the directories of lp, evaluated whole, the apps whose
+// values are shared (sharedApps), and gives them the wiring that leaves
+// those out.
+func (b *build) share(lp *load.Platform) {
 	name := filepath.Join(b.in.Root, load.ClustersDir, load.WiringFile)
 	for _, d := range lp.Clusters {
-		if d.ReadsValues(name) {
-			continue
-		}
-		sets, all := d.SetsValues(name)
-		if all {
-			continue
-		}
-		var apps []string
-		for _, a := range b.shared.Apps() {
-			if !sets[a] && b.shared.Worth(a) {
-				apps = append(apps, a)
-			}
-		}
+		apps := b.sharedApps(d, nil)
 		k := slices.IndexFunc(d.Instance.Files, func(f *ast.File) bool { return f.Filename == name })
 		if len(apps) == 0 || k < 0 {
 			continue
 		}
-		key := strings.Join(apps, "\x00")
-		wiring, ok := b.wirings[key]
-		if !ok {
-			src, err := scaffold.WiringWithout(b.in.Wiring, apps)
-			if err == nil {
-				wiring, err = parser.ParseFile(name, src, parser.ParseComments)
-			}
-			if err != nil {
-				wiring = nil
-			}
-			b.wirings[key] = wiring
-		}
-		if wiring == nil {
-			continue
-		}
-		d.Instance.Files = slices.Clone(d.Instance.Files)
-		d.Instance.Files[k] = wiring
-		d.Shared = map[string]bool{}
-		for _, a := range apps {
-			d.Shared[a] = true
+		if wiring := b.wiring(nil, apps); wiring != nil {
+			d.Instance.Files = slices.Clone(d.Instance.Files)
+			d.Instance.Files[k] = wiring
+			d.Shared = set(apps)
 		}
 	}
+}
+
+// sharedApps are the apps (of only, if set) whose values directory d
+// shares: not where its files read values or may set the app's
+// (load.ClusterDir.SetsValues), nor an app whose values turned out to
+// differ on most clusters (eval.Shared.Worth).
+func (b *build) sharedApps(d *load.ClusterDir, only map[string]bool) []string {
+	if b.shared == nil {
+		return nil
+	}
+	name := filepath.Join(b.in.Root, load.ClustersDir, load.WiringFile)
+	if d.ReadsValues(name) {
+		return nil
+	}
+	sets, all := d.SetsValues(name)
+	if all {
+		return nil
+	}
+	var apps []string
+	for _, a := range b.shared.Apps() {
+		if !sets[a] && (only == nil || only[a]) && b.shared.Worth(a) {
+			apps = append(apps, a)
+		}
+	}
+	return apps
+}
+
+// wiring is the wiring that reads the values of the apps of bundles (all,
+// if nil) but apps, parsed once per build; nil if it cannot be made.
+func (b *build) wiring(bundles, apps []string) *ast.File {
+	key := strings.Join(bundles, "\x00") + "\x01" + strings.Join(apps, "\x00")
+	if w, ok := b.wirings[key]; ok {
+		return w
+	}
+	var src []byte
+	var err error
+	if bundles == nil {
+		src, err = scaffold.WiringWithout(b.in.Wiring, apps)
+	} else {
+		src, err = scaffold.WiringOnlyWithout(b.in.Wiring, bundles, apps)
+	}
+	var w *ast.File
+	if err == nil {
+		w, err = parser.ParseFile(filepath.Join(b.in.Root, load.ClustersDir, load.WiringFile), src, parser.ParseComments)
+	}
+	if err != nil {
+		w = nil
+	}
+	b.wirings[key] = w
+	return w
 }
 
 // schemaReadsValues reports whether a file of the platform's schema/
@@ -785,7 +822,7 @@ func (b *build) renderReused(i int, clusters []*model.Cluster, last bool) error 
 			if _, ok := c.Values[a.Name]; !ok {
 				return errReuse
 			}
-			f, err := render.AppValues(&c, a)
+			f, err := render.AppValuesWith(&c, a, b.docs)
 			if err != nil {
 				return err
 			}

@@ -54,7 +54,9 @@ func TestCachedEqualsUncached(t *testing.T) {
 		return nil
 	})
 	build := func(cached bool) (string, *pipeline.Result, error) {
-		opts := pipeline.Options{Dir: mod}
+		// The reference evaluates every app of every cluster: the cached
+		// build shares values too (eval.Shared).
+		opts := pipeline.Options{Dir: mod, NoSharing: !cached}
 		if cached {
 			// One directory loaded at a time: each is cached under its
 			// own key however the directories arrive.

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/platformc/platformc/internal/cache"
 	"github.com/platformc/platformc/internal/eval"
 	"github.com/platformc/platformc/internal/pipeline"
 	"github.com/platformc/platformc/internal/platformtest"
@@ -184,5 +185,32 @@ func TestSharedValuesEqualSeparate(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestBundleEditSharesValues: a bundle edit evaluates the edited apps
+// again on the clusters that enable them (see build.reuse), sharing the
+// values of those that read no more than the settings: prometheus-crds'
+// values, the same on the three clusters, are evaluated once (and the
+// other apps of its bundle that read only the settings are shared too).
+func TestBundleEditSharesValues(t *testing.T) {
+	mod := t.TempDir()
+	platformtest.CopyPlatform(t, filepath.Join("..", ".."), mod)
+	c, err := cache.Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	build := func() (*pipeline.Result, string) {
+		res, err := pipeline.Run(context.Background(), pipeline.Options{Dir: mod, Cache: c, Workers: 1})
+		return res, outcome(res, err)
+	}
+	build()
+	replaceIn(t, mod, "bundles/monitoring-basic.cue", `values: "prometheus-operator-crds": {}`, `values: "prometheus-operator-crds": {edited: 1}`)
+	res, got := build()
+	if res.Partly != 3 || res.Shared < 2 {
+		t.Errorf("%d clusters evaluated in part, %d values shared; want 3 and at least 2", res.Partly, res.Shared)
+	}
+	if want := outcome(pipeline.Run(context.Background(), pipeline.Options{Dir: mod, NoSharing: true})); got != want || !strings.Contains(got, "edited: 1") {
+		t.Fatalf("differs from a build without the cache or sharing:\n%.3000s\nwant:\n%.3000s", got, want)
 	}
 }

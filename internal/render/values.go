@@ -63,6 +63,12 @@ func AppValues(c *model.Cluster, a *model.App) (File, error) {
 	return appValues(c, a, nil)
 }
 
+// AppValuesWith is AppValues, taking the document of a shared map from
+// docs.
+func AppValuesWith(c *model.Cluster, a *model.App, docs *Documents) (File, error) {
+	return appValues(c, a, docs)
+}
+
 func appValues(c *model.Cluster, a *model.App, docs *Documents) (File, error) {
 	if err := pathNames(pathName{"cluster name", c.Name}, pathName{"app category", a.Category}, pathName{"app name", a.Name}); err != nil {
 		return File{}, err

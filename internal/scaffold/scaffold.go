@@ -173,14 +173,7 @@ func wiringOf(src []byte) ([]byte, bool) {
 // set, to be ignored. The lines are those of src's template, so that
 // positions in it stay near the same places.
 func WiringOnly(src []byte, bundles []string) ([]byte, error) {
-	if len(bundles) == 0 {
-		return nil, fmt.Errorf("no bundles to read")
-	}
-	var conds []string
-	for _, b := range bundles {
-		conds = append(conds, "b == "+strconv.Quote(b))
-	}
-	return wiringIf(src, strings.Join(conds, " || "))
+	return WiringOnlyWithout(src, bundles, nil)
 }
 
 // WiringWithout returns the wiring src (which IsWiring must accept) with
@@ -190,11 +183,32 @@ func WiringWithout(src []byte, apps []string) ([]byte, error) {
 	if len(apps) == 0 {
 		return nil, fmt.Errorf("no apps to leave out")
 	}
+	return wiringIf(src, without(apps))
+}
+
+// WiringOnlyWithout is WiringOnly skipping apps as WiringWithout does
+// (none if apps is empty).
+func WiringOnlyWithout(src []byte, bundles, apps []string) ([]byte, error) {
+	if len(bundles) == 0 {
+		return nil, fmt.Errorf("no bundles to read")
+	}
+	var conds []string
+	for _, b := range bundles {
+		conds = append(conds, "b == "+strconv.Quote(b))
+	}
+	cond := strings.Join(conds, " || ")
+	if len(apps) > 0 {
+		cond = "(" + cond + ") && " + without(apps)
+	}
+	return wiringIf(src, cond)
+}
+
+func without(apps []string) string {
 	var conds []string
 	for _, a := range apps {
 		conds = append(conds, "a != "+strconv.Quote(a))
 	}
-	return wiringIf(src, strings.Join(conds, " && "))
+	return strings.Join(conds, " && ")
 }
 
 // wiringIf is the wiring src with the values comprehension guarded by
