@@ -14,9 +14,7 @@ import (
 
 	"cuelang.org/go/cue"
 	"cuelang.org/go/cue/build"
-	"cuelang.org/go/cue/cuecontext"
 	"cuelang.org/go/cue/format"
-	"cuelang.org/go/cue/parser"
 
 	"github.com/platformc/platformc/internal/load"
 )
@@ -28,8 +26,8 @@ import (
 // load.ClusterDir.Shared; its wiring leaves them out, and once its
 // clusters are evaluated, each of their values is looked up by what it
 // reads of the cluster's #view, or evaluated as the wiring would —
-// package bundles with #cluster set to the cluster's #view, closed — and
-// kept for the next cluster that reads the same. The values are shared
+// package bundles with #cluster unified with the cluster's #view, in the
+// cluster's context — and kept for the next cluster that reads the same. The values are shared
 // between the clusters' models, to be read only.
 //
 // Any error evaluating shared values is the build's signal to evaluate
@@ -181,7 +179,12 @@ func (s *Shared) fill(cv cue.Value, values map[string]map[string]any, shared map
 	return nil
 }
 
-// syntaxAt is the value of the view at p, as CUE, or "absent".
+// syntaxAt is the value of the view at p as CUE, or "absent": not only
+// its concrete value but how it is made, defaults, disjunctions and
+// closedness included (the syntax of an unfinished export), so that two
+// clusters get the same key only if what their values read behaves the
+// same, even where a disjunction or a closed struct would make a
+// difference.
 func syntaxAt(view cue.Value, p load.ViewPath) string {
 	sels := make([]cue.Selector, len(p))
 	for i, name := range p {
@@ -195,29 +198,22 @@ func syntaxAt(view cue.Value, p load.ViewPath) string {
 	if !v.Exists() {
 		return "absent"
 	}
-	src, err := format.Node(v.Syntax(cue.Final(), cue.Concrete(true)))
+	src, err := format.Node(v.Syntax())
 	if err != nil {
 		return "unprintable " + err.Error() // no two alike: evaluated
 	}
 	return string(src)
 }
 
-// valuesFor evaluates the values of apps (of apps, by bundle) as the
-// wiring does for a cluster whose #view is view: package bundles, with
-// #cluster the view, closed as a definition closes it.
+// valuesFor evaluates the values of missing (apps, by bundle) as the
+// wiring does for the cluster whose #view is view, in the cluster's own
+// context: package bundles, with #cluster unified with the view itself.
 func valuesFor(view cue.Value, bundles *build.Instance, apps map[string]string, missing []string) (map[string]map[string]any, error) {
-	src, err := format.Node(view.Syntax(cue.Final(), cue.Concrete(true)))
-	if err != nil {
+	v := view.Context().BuildInstance(bundles)
+	if err := v.Err(); err != nil {
 		return nil, err
 	}
-	name := filepath.Join(bundles.Dir, "platformc-cluster-view.cue")
-	f, err := parser.ParseFile(name, "package bundles\n\n#cluster: "+string(src)+"\n")
-	if err != nil {
-		return nil, err
-	}
-	inst := *bundles
-	inst.Files = append(slices.Clip(bundles.Files), f)
-	v := cuecontext.New().BuildInstance(&inst)
+	v = v.FillPath(cue.MakePath(cue.Def("#cluster")), view)
 	out := map[string]map[string]any{}
 	for _, app := range missing {
 		av := v.LookupPath(cue.MakePath(cue.Str("bundles"), cue.Str(apps[app]), cue.Str("apps"), cue.Str(app), cue.Str("values")))

@@ -81,6 +81,33 @@ func TestSharedValuesEqualSeparate(t *testing.T) {
 			want:  []string{"team: alpha", "team: edge", "team: platform"},
 		},
 		{
+			// dev-alpha sets mode "a"; the others take the platform's
+			// *"a" | "b": the same concrete value, but a disjunction that
+			// swallows an error makes it differ.
+			name: "a setting's default against a setting",
+			edits: []edit{
+				{"platform/platform.cue", `nodeType:                    "platform"`, `nodeType: "platform", mode: *"a" | "b"`},
+				{"bundles/core-basic.cue", certValues, certValues + "\nmode: *(#cluster.settings.mode & \"b\") | \"fallback\""},
+				{"clusters/dev/dev-alpha/cluster.cue", `labels: team: "alpha"`, `labels: team: "alpha"
+	settings: mode: "a"`},
+			},
+			shared: true,
+			want:   []string{"mode: fallback", "mode: b"},
+		},
+		{
+			// The same fields, closed on dev-alpha only, unified with a
+			// field of the values' own.
+			name: "a setting closed on one cluster",
+			edits: []edit{
+				{"platform/platform.cue", `nodeType:                    "platform"`, `nodeType: "platform", w: {a: "q"}`},
+				{"bundles/core-basic.cue", certValues, certValues + "\nw: (#cluster.settings.w & {extra: 1}).a"},
+				{"clusters/dev/dev-alpha/cluster.cue", `labels: team: "alpha"`, `labels: team: "alpha"
+	settings: w: close({a: "q"})`},
+			},
+			shared: true,
+			want:   []string{"w: q"},
+		},
+		{
 			name:   "the cluster read through a let",
 			edits:  []edit{{"bundles/core-basic.cue", certValues, certValues + "\nlet c = #cluster\nowner: c.name"}},
 			shared: true, // the other apps
