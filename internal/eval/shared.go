@@ -209,6 +209,9 @@ func syntaxAt(view cue.Value, p load.ViewPath) string {
 // wiring does for the cluster whose #view is view, in the cluster's own
 // context: package bundles, with #cluster unified with the view itself.
 func valuesFor(view cue.Value, bundles *build.Instance, apps map[string]string, missing []string) (map[string]map[string]any, error) {
+	if bundles == nil {
+		return nil, errors.New("package bundles is not among the cluster's imports")
+	}
 	v := view.Context().BuildInstance(bundles)
 	if err := v.Err(); err != nil {
 		return nil, err
