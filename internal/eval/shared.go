@@ -45,10 +45,10 @@ type Shared struct {
 	byApp map[string]*appCount
 }
 
-type appCount struct{ served, evaluated atomic.Int64 }
+type appCount struct{ marked, served, evaluated atomic.Int64 }
 
-// SharedTrial is how many distinct inputs of an app's values are
-// evaluated before sharing them must pay: see Worth.
+// SharedTrial is how many cluster directories share an app's values
+// before sharing them must pay: see Worth.
 var SharedTrial int64 = 32
 
 // NewShared shares the values of the apps reads lists (load.ViewReads),
@@ -66,18 +66,25 @@ func NewShared(reads map[string][]load.ViewPath) *Shared {
 	return s
 }
 
-// Worth says whether sharing app's values still pays: not once they have
-// been evaluated for SharedTrial distinct inputs and served no more often
-// than that. Each such evaluation costs one of package bundles besides
-// the cluster's, and the values are kept: an app that reads a setting
-// every cluster sets its own way is evaluated in each cluster again.
+// Worth says whether a directory should share app's values (and, if so,
+// counts it): yes for the first SharedTrial directories, then only while
+// the values have been served at least as often as evaluated. Each
+// evaluation costs one of package bundles besides the cluster's, and the
+// values are kept: an app that reads a setting every cluster sets its own
+// way is evaluated in each cluster again once the trial shows it. The
+// directories are loaded ahead of their evaluation; until some shared
+// values are evaluated, past the trial, nothing shows that sharing pays.
 func (s *Shared) Worth(app string) bool {
 	c, ok := s.byApp[app]
 	if !ok {
 		return false
 	}
 	n := c.evaluated.Load()
-	return n < SharedTrial || c.served.Load() >= n
+	if c.marked.Load() >= SharedTrial && (n == 0 || c.served.Load() < n) {
+		return false
+	}
+	c.marked.Add(1)
+	return true
 }
 
 // perCluster says that p reads what differs on every cluster.

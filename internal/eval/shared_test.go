@@ -25,16 +25,24 @@ func TestSharedApps(t *testing.T) {
 	if s.Worth("name") || s.Worth("unknown") {
 		t.Error("an app that is not shared is worth sharing")
 	}
+	for i := range SharedTrial {
+		if !s.Worth("env") {
+			t.Fatalf("not worth sharing in directory %d of the trial", i)
+		}
+	}
 	c := s.byApp["env"]
-	c.evaluated.Store(SharedTrial - 1)
-	if !s.Worth("env") {
-		t.Errorf("not worth sharing after %d distinct inputs", SharedTrial-1)
+	if c.marked.Load() != SharedTrial {
+		t.Errorf("%d directories counted, want %d", c.marked.Load(), SharedTrial)
 	}
-	c.evaluated.Store(SharedTrial)
 	if s.Worth("env") {
-		t.Errorf("still worth sharing after %d distinct inputs, none served", SharedTrial)
+		t.Error("worth sharing past the trial, with nothing evaluated yet")
 	}
-	c.served.Store(SharedTrial)
+	c.evaluated.Store(5)
+	c.served.Store(4)
+	if s.Worth("env") {
+		t.Error("worth sharing, served less often than evaluated")
+	}
+	c.served.Store(5)
 	if !s.Worth("env") {
 		t.Error("not worth sharing, served as often as evaluated")
 	}
