@@ -40,7 +40,7 @@ type Shared struct {
 	// kept holds the maps of values, by identity (Has).
 	kept map[unsafe.Pointer]bool
 
-	used, served, evaluated atomic.Int64
+	used, served atomic.Int64
 	// byApp counts, for each app, the values served and evaluated.
 	byApp map[string]*appCount
 }
@@ -98,10 +98,8 @@ func (s *Shared) Apps() []string { return slices.Sorted(maps.Keys(s.reads)) }
 // Used says that some cluster had shared values (or tried to).
 func (s *Shared) Used() bool { return s != nil && s.used.Load() > 0 }
 
-// Served is how many apps' values were taken from another cluster's;
-// Evaluated, how many were evaluated.
-func (s *Shared) Served() int    { return int(s.served.Load()) }
-func (s *Shared) Evaluated() int { return int(s.evaluated.Load()) }
+// Served is how many apps' values were taken from another cluster's.
+func (s *Shared) Served() int { return int(s.served.Load()) }
 
 // Has says whether m is a map of values Shared gives to clusters that
 // read the same: the same map for each.
@@ -180,7 +178,6 @@ func (s *Shared) fill(cv cue.Value, values map[string]map[string]any, shared map
 		s.values[keys[app]] = evaluated[app]
 		s.kept[reflect.ValueOf(evaluated[app]).UnsafePointer()] = true
 		values[app] = evaluated[app]
-		s.evaluated.Add(1)
 		s.byApp[app].evaluated.Add(1)
 	}
 	return nil
