@@ -27,8 +27,8 @@ import (
 // clusters are evaluated, each of their values is looked up by what it
 // reads of the cluster's #view, or evaluated as the wiring would —
 // package bundles with #cluster unified with the cluster's #view, in the
-// cluster's context — and kept for the next cluster that reads the same. The values are shared
-// between the clusters' models, to be read only.
+// cluster's context — and kept for the next cluster that reads the same.
+// The values are shared between the clusters' models, to be read only.
 //
 // Any error evaluating shared values is the build's signal to evaluate
 // again without sharing (Used), which reports it where it is.
@@ -41,7 +41,8 @@ type Shared struct {
 	kept map[unsafe.Pointer]bool
 
 	used, served atomic.Int64
-	// byApp counts, for each app, the values served and evaluated.
+	// byApp counts, for each app, the directories that share its values
+	// (Worth) and the values served and evaluated.
 	byApp map[string]*appCount
 }
 
@@ -114,9 +115,9 @@ var (
 	viewPath = cue.MakePath(cue.Def("#view"))
 )
 
-// fill sets, in c, the values of the apps of shared that the cluster cv
-// runs, from those evaluated for another cluster that reads the same, or
-// evaluated now against bundles, package bundles.
+// fill sets, in values, those of the apps of shared that the cluster cv
+// runs: evaluated for another cluster that reads the same, or now, with
+// bundles, package bundles.
 func (s *Shared) fill(cv cue.Value, values map[string]map[string]any, shared map[string]bool, bundles *build.Instance) error {
 	s.used.Add(1)
 	var apps map[string]string // app: its bundle

@@ -238,11 +238,11 @@ type build struct {
 	schemaOnce  sync.Once
 	schemaReads bool
 	// shared evaluates the values of apps many clusters share, if any
-	// (see share); wirings are the wirings that leave them out, parsed,
-	// by the apps they leave out.
+	// (see share); wirings are the variants of the wiring made so far
+	// (see wiring).
 	shareOnce sync.Once
 	shared    *eval.Shared
-	wirings   map[string]*ast.File
+	wirings   map[string]parsedWiring
 	docs      *render.Documents // of shared's values
 }
 
@@ -580,11 +580,7 @@ func (b *build) chunks() ([]chunk, error) {
 	for _, k := range slices.Sorted(maps.Keys(groups)) {
 		dirs := groups[k]
 		ru := b.reuse[dirs[0]]
-		src, err := scaffold.WiringOnly(b.in.Wiring, ru.bundles)
-		if err != nil {
-			return nil, err
-		}
-		wiring, err := parser.ParseFile(filepath.Join(b.in.Root, load.ClustersDir, load.WiringFile), src, parser.ParseComments)
+		wiring, err := b.wiring(ru.bundles, nil)
 		if err != nil {
 			return nil, err
 		}
@@ -637,7 +633,7 @@ func (b *build) load(c chunk, opts load.Options) (*load.Platform, error) {
 		inst.Files[k] = c.wiring
 		d.Only = c.only
 		if apps := b.sharedApps(d, c.only); len(apps) > 0 {
-			if wiring := b.wiring(b.reuse[i].bundles, apps); wiring != nil {
+			if wiring, err := b.wiring(b.reuse[i].bundles, apps); err == nil {
 				inst.Files[k] = wiring
 				d.Shared = set(apps)
 			}
@@ -675,7 +671,7 @@ func (b *build) startSharing(lp *load.Platform) {
 			}
 		}
 		if sh := eval.NewShared(load.ViewReads(lp.Bundles.Files)); len(sh.Apps()) > 0 {
-			b.shared, b.wirings, b.docs = sh, map[string]*ast.File{}, render.NewDocuments(sh.Has)
+			b.shared, b.docs = sh, render.NewDocuments(sh.Has)
 		}
 	})
 }
@@ -684,14 +680,13 @@ func (b *build) startSharing(lp *load.Platform) {
 // values are shared (sharedApps), and gives them the wiring that leaves
 // those out.
 func (b *build) share(lp *load.Platform) {
-	name := filepath.Join(b.in.Root, load.ClustersDir, load.WiringFile)
 	for _, d := range lp.Clusters {
 		apps := b.sharedApps(d, nil)
-		k := slices.IndexFunc(d.Instance.Files, func(f *ast.File) bool { return f.Filename == name })
+		k := slices.IndexFunc(d.Instance.Files, func(f *ast.File) bool { return f.Filename == b.wiringName() })
 		if len(apps) == 0 || k < 0 {
 			continue
 		}
-		if wiring := b.wiring(nil, apps); wiring != nil {
+		if wiring, err := b.wiring(nil, apps); err == nil {
 			d.Instance.Files = slices.Clone(d.Instance.Files)
 			d.Instance.Files[k] = wiring
 			d.Shared = set(apps)
@@ -707,11 +702,10 @@ func (b *build) sharedApps(d *load.ClusterDir, only map[string]bool) []string {
 	if b.shared == nil {
 		return nil
 	}
-	name := filepath.Join(b.in.Root, load.ClustersDir, load.WiringFile)
-	if d.ReadsValues(name) {
+	if d.ReadsValues(b.wiringName()) {
 		return nil
 	}
-	sets, all := d.SetsValues(name)
+	sets, all := d.SetsValues(b.wiringName())
 	if all {
 		return nil
 	}
@@ -724,12 +718,18 @@ func (b *build) sharedApps(d *load.ClusterDir, only map[string]bool) []string {
 	return apps
 }
 
+// wiringName is the file name of the platform's wiring,
+// clusters/clusters.cue.
+func (b *build) wiringName() string {
+	return filepath.Join(b.in.Root, load.ClustersDir, load.WiringFile)
+}
+
 // wiring is the wiring that reads the values of the apps of bundles (all,
-// if nil) but apps, parsed once per build; nil if it cannot be made.
-func (b *build) wiring(bundles, apps []string) *ast.File {
+// if nil) but apps (none, if nil), parsed once per build.
+func (b *build) wiring(bundles, apps []string) (*ast.File, error) {
 	key := strings.Join(bundles, "\x00") + "\x01" + strings.Join(apps, "\x00")
 	if w, ok := b.wirings[key]; ok {
-		return w
+		return w.file, w.err
 	}
 	var src []byte
 	var err error
@@ -738,15 +738,20 @@ func (b *build) wiring(bundles, apps []string) *ast.File {
 	} else {
 		src, err = scaffold.WiringOnlyWithout(b.in.Wiring, bundles, apps)
 	}
-	var w *ast.File
+	var f *ast.File
 	if err == nil {
-		w, err = parser.ParseFile(filepath.Join(b.in.Root, load.ClustersDir, load.WiringFile), src, parser.ParseComments)
+		f, err = parser.ParseFile(b.wiringName(), src, parser.ParseComments)
 	}
-	if err != nil {
-		w = nil
+	if b.wirings == nil {
+		b.wirings = map[string]parsedWiring{}
 	}
-	b.wirings[key] = w
-	return w
+	b.wirings[key] = parsedWiring{f, err}
+	return f, err
+}
+
+type parsedWiring struct {
+	file *ast.File
+	err  error
 }
 
 // schemaReadsValues reports whether a file of the platform's schema/

@@ -166,16 +166,6 @@ func wiringOf(src []byte) ([]byte, bool) {
 	return want, err == nil
 }
 
-// WiringOnly returns the wiring src (which IsWiring must accept) with
-// the values of only the apps of the given bundles read from the bundles:
-// what a build evaluates for a cluster whose other apps' values it has
-// from the build cache. The other apps keep what the cluster's own files
-// set, to be ignored. The lines are those of src's template, so that
-// positions in it stay near the same places.
-func WiringOnly(src []byte, bundles []string) ([]byte, error) {
-	return WiringOnlyWithout(src, bundles, nil)
-}
-
 // WiringWithout returns the wiring src (which IsWiring must accept) with
 // the comprehension that fills each enabled app's values skipping apps:
 // their values are evaluated elsewhere (eval.Shared).
@@ -186,8 +176,13 @@ func WiringWithout(src []byte, apps []string) ([]byte, error) {
 	return wiringIf(src, without(apps))
 }
 
-// WiringOnlyWithout is WiringOnly skipping apps as WiringWithout does
-// (none if apps is empty).
+// WiringOnlyWithout returns the wiring src (which IsWiring must accept)
+// with the values of only the apps of the given bundles read from the
+// bundles, but apps (none if empty), which WiringWithout leaves out: what a
+// build evaluates for a cluster whose other apps' values it has from the
+// build cache. The other apps keep what the cluster's own files set, to be
+// ignored. The lines are those of src's template, so that positions in it
+// stay near the same places.
 func WiringOnlyWithout(src []byte, bundles, apps []string) ([]byte, error) {
 	if len(bundles) == 0 {
 		return nil, fmt.Errorf("no bundles to read")
