@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"hash"
+	"io"
 	"io/fs"
 	"maps"
 	"os"
@@ -15,6 +16,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 
 	cueerrors "cuelang.org/go/cue/errors"
 	"cuelang.org/go/cue/inject/embed"
@@ -252,51 +254,187 @@ func (s *scanner) refuse(pos token.Pos, what string, err error) {
 // errs are the errors found.
 func (s *scanner) errs() cueerrors.Error {
 	errs := s.bad
-	for _, p := range s.refused {
+	// By path: directories are read in parallel.
+	for _, p := range slices.Sorted(slices.Values(s.refused)) {
 		errs = cueerrors.Append(errs, s.refusal[p])
 	}
 	return errs
 }
 
 // cueDirs lists base, and with recursive the directories below it, that
-// hold .cue files. As with cue and go, names that start with "." or "_"
-// are skipped. Every other entry must be a directory or a regular file:
-// a symlink, a FIFO or a device is refused, as is a directory that cannot
-// be read, rather than skipped, which would prune the clusters in it.
+// hold .cue files, and hashes the files of each directory it reads into
+// s.own. As with cue and go, names that start with "." or "_" are skipped.
+// Every other entry must be a directory or a regular file: a symlink, a
+// FIFO or a device is refused, as is a directory that cannot be read,
+// rather than skipped, which would prune the clusters in it.
+//
+// A module of a thousand clusters has a thousand directories: each is
+// opened once, relative to its parent (an os.Root of its own, so that
+// reading its entries and files resolves one name each), listed and its
+// .cue files read, several directories at a time.
 func (s *scanner) cueDirs(base string, recursive bool) []string {
-	var dirs []string
-	var walk func(dir string)
-	walk = func(dir string) {
-		entries, err := s.fsys.ReadDir(dir)
-		if err != nil {
-			s.refuse(token.NoPos, "", err)
-			return
-		}
-		var subdirs []string
-		hasCUE := false
-		for _, e := range entries {
-			p := path.Join(dir, e.Name())
-			switch {
-			case ignored(e.Name()):
-			case e.IsDir():
-				subdirs = append(subdirs, p)
-			case e.Type().IsRegular():
-				hasCUE = hasCUE || strings.HasSuffix(e.Name(), ".cue")
-			default:
-				s.refuse(token.NoPos, "", &fs.PathError{Op: "read", Path: p, Err: kindError{e.Type()}})
+	if _, err := s.fsys.lstat("open", base); err != nil {
+		s.refuse(token.NoPos, "", err)
+		return nil
+	}
+	r, err := s.fsys.root.OpenRoot(base)
+	if err != nil {
+		s.refuse(token.NoPos, "", pathErr("open", base, err))
+		return nil
+	}
+	w := &dirWalk{s: s, recursive: recursive, slots: make(chan struct{}, 3), own: map[string]Hash{}}
+	w.visit(r, base)
+	w.wg.Wait()
+	maps.Copy(s.own, w.own)
+	slices.Sort(w.dirs)
+	return w.dirs
+}
+
+// dirWalk is one walk of cueDirs.
+type dirWalk struct {
+	s         *scanner
+	recursive bool
+	// slots bound the directories visited at once besides the caller's.
+	slots chan struct{}
+	wg    sync.WaitGroup
+	mu    sync.Mutex // guards dirs and own
+	dirs  []string
+	own   map[string]Hash
+}
+
+// visit reads the directory dir, open as r, and closes it; with
+// recursive, it visits the directories in it, on another goroutine when a
+// slot is free.
+func (w *dirWalk) visit(r *os.Root, dir string) {
+	defer r.Close()
+	entries, err := readDirIn(r, dir)
+	if err != nil {
+		w.s.refuse(token.NoPos, "", err)
+		return
+	}
+	sum := sha256.New()
+	hasCUE := false
+	var subdirs []string
+	for _, e := range entries {
+		name := e.Name()
+		p := path.Join(dir, name)
+		switch {
+		case ignored(name):
+		case e.IsDir():
+			subdirs = append(subdirs, name)
+		case e.Type().IsRegular():
+			if !strings.HasSuffix(name, ".cue") {
+				continue
 			}
-		}
-		if hasCUE {
-			dirs = append(dirs, dir)
-		}
-		if recursive {
-			for _, d := range subdirs {
-				walk(d)
+			hasCUE = true
+			data, err := readFileIn(r, name, p)
+			if err != nil {
+				w.s.refuse(token.NoPos, "", err)
+				continue
 			}
+			w.s.add(sum, p, name, data)
+		default:
+			w.s.refuse(token.NoPos, "", &fs.PathError{Op: "read", Path: p, Err: kindError{e.Type()}})
 		}
 	}
-	walk(base)
-	return dirs
+	w.mu.Lock()
+	w.own[dir] = Hash(sum.Sum(nil))
+	if hasCUE {
+		w.dirs = append(w.dirs, dir)
+	}
+	w.mu.Unlock()
+	if !w.recursive {
+		return
+	}
+	for _, name := range subdirs {
+		p := path.Join(dir, name)
+		sub, err := r.OpenRoot(name)
+		if err != nil {
+			w.s.refuse(token.NoPos, "", pathErr("open", p, err))
+			continue
+		}
+		select {
+		case w.slots <- struct{}{}:
+			w.wg.Go(func() {
+				defer func() { <-w.slots }()
+				w.visit(sub, p)
+			})
+		default:
+			w.visit(sub, p)
+		}
+	}
+}
+
+// readDirIn lists the directory r, at dir in the module, sorted by name.
+func readDirIn(r *os.Root, dir string) ([]fs.DirEntry, error) {
+	f, err := r.Open(".")
+	if err != nil {
+		return nil, pathErr("open", dir, err)
+	}
+	defer f.Close()
+	entries, err := f.ReadDir(-1)
+	if err != nil {
+		return nil, pathErr("readdir", dir, err)
+	}
+	slices.SortFunc(entries, func(a, b fs.DirEntry) int { return strings.Compare(a.Name(), b.Name()) })
+	return entries, nil
+}
+
+// readFileIn reads the file name of the directory r, at p in the module,
+// refusing what is not a regular file (as moduleFS.ReadFile does: one
+// swapped in since the directory was listed).
+func readFileIn(r *os.Root, name, p string) ([]byte, error) {
+	f, err := r.OpenFile(name, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	if err != nil {
+		return nil, pathErr("open", p, err)
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, pathErr("stat", p, err)
+	}
+	if !fi.Mode().IsRegular() {
+		if err := kindErr("open", p, fi.Mode()); err != nil {
+			return nil, err
+		}
+		return nil, &fs.PathError{Op: "read", Path: p, Err: syscall.EISDIR}
+	}
+	data, err := readSized(f, fi.Size())
+	if err != nil {
+		return nil, pathErr("read", p, err)
+	}
+	return data, nil
+}
+
+// readSized reads r to its end, in one read if it holds size bytes.
+func readSized(r io.Reader, size int64) ([]byte, error) {
+	if size < 0 || size > 1<<30 {
+		size = 0
+	}
+	data := make([]byte, 0, size+1)
+	for {
+		n, err := r.Read(data[len(data):cap(data)])
+		data = data[:len(data)+n]
+		if err == io.EOF {
+			return data, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		if len(data) == cap(data) {
+			data = append(data, 0)[:len(data)]
+		}
+	}
+}
+
+// pathErr is err, from an operation on an os.Root below the module's,
+// naming p, the path from the module root, as moduleFS's errors do.
+func pathErr(op, p string, err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		err = pe.Err
+	}
+	return &fs.PathError{Op: op, Path: p, Err: err}
 }
 
 // ignored says whether cue and go skip a file or directory of this name.
@@ -384,18 +522,27 @@ func (s *scanner) file(sum hash.Hash, p, name string) []byte {
 		s.refuse(token.NoPos, "", err)
 		return nil
 	}
-	if bad := checkUTF8(s.fsys.abs(p), data); bad != nil {
+	s.add(sum, p, name, data)
+	return data
+}
+
+// add hashes data, the bytes of the .cue file at p, under the given name,
+// and what it embeds, and records the tags it reads and whether it
+// imports the bundles.
+func (s *scanner) add(sum hash.Hash, p, name string, data []byte) {
+	abs := s.fsys.abs(p)
+	if bad := checkUTF8(abs, data); bad != nil {
 		s.mu.Lock()
 		s.bad = cueerrors.Append(s.bad, bad)
 		s.mu.Unlock()
 	}
 	fmt.Fprintf(sum, "%s\x00%d\x00", name, len(data))
 	sum.Write(data)
-	s.addTags(s.fsys.abs(p), data)
+	s.addTags(abs, data)
 	if bytes.Contains(data, []byte("@extern")) {
 		s.embeds(sum, p, data)
 	}
-	if strings.HasPrefix(p, ClustersDir+"/") && importsBundles(s.fsys.abs(p), data) {
+	if strings.HasPrefix(p, ClustersDir+"/") && importsBundles(abs, data) {
 		s.mu.Lock()
 		if !slices.Contains(s.importers, p) {
 			s.importers = append(s.importers, p)
@@ -403,7 +550,6 @@ func (s *scanner) file(sum hash.Hash, p, name string) []byte {
 		}
 		s.mu.Unlock()
 	}
-	return data
 }
 
 // embeds hashes the files that the @embed attributes of the .cue file at

@@ -12,6 +12,7 @@ import (
 	"cuelang.org/go/cue"
 	"cuelang.org/go/cue/cuecontext"
 	cueerrors "cuelang.org/go/cue/errors"
+	"cuelang.org/go/cue/token"
 )
 
 // reference copies the repository's reference platform (the directories
@@ -360,5 +361,56 @@ func TestModuleRootSymlink(t *testing.T) {
 	var uerr *UsageError
 	if errors.As(err, &uerr) {
 		t.Fatal("a usage error")
+	}
+}
+
+// TestScanWalkHashesAsFiles: the walk that reads the clusters' directories
+// several at a time, each opened once, hashes each directory as reading
+// it file by file through the module's view does, and finds the same
+// directories, in order, whichever goroutine reads which.
+func TestScanWalkHashesAsFiles(t *testing.T) {
+	mod := reference(t)
+	for i := range 40 {
+		dir := filepath.Join(mod, ClustersDir, "dev", "many", string(rune('a'+i%26))+strings.Repeat("x", i/26))
+		if err := os.MkdirAll(filepath.Join(dir, "deeper"), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		for _, f := range []string{"a.cue", "b.cue", "deeper/c.cue", "notes.txt", "_skipped.cue"} {
+			if err := os.WriteFile(filepath.Join(dir, f), []byte("package clusters\n// "+f+"\n"), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	whole, err := Scan(Config{Dir: mod})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(whole.Dirs) < 80 || !slices.IsSortedFunc(whole.Dirs, func(a, b DirInput) int { return strings.Compare(a.Dir, b.Dir) }) {
+		t.Fatalf("%d directories, sorted: %v", len(whole.Dirs), slices.IsSortedFunc(whole.Dirs, func(a, b DirInput) int { return strings.Compare(a.Dir, b.Dir) }))
+	}
+	fsys, err := openModule(whole.Root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	files := &scanner{fsys: fsys, own: map[string]Hash{}, tags: map[string]bool{}, required: map[string]bool{}, tagPos: map[string]token.Pos{}, refusal: map[string]cueerrors.Error{}}
+	for _, d := range whole.Dirs {
+		rel, _ := filepath.Rel(whole.Root, d.Dir)
+		if got := files.dir(filepath.ToSlash(rel)); got != d.Hash {
+			t.Errorf("%s: the walk's hash is not the hash of its files", rel)
+		}
+		one, err := Scan(Config{Dir: mod, Patterns: []string{"./" + filepath.ToSlash(rel)}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(one.Dirs) != 1 || one.Dirs[0] != d {
+			t.Errorf("%s alone: %v", rel, one.Dirs)
+		}
+	}
+	again, err := Scan(Config{Dir: mod})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(again.Dirs, whole.Dirs) || again.Shared != whole.Shared {
+		t.Error("a second scan found other directories or hashes")
 	}
 }
