@@ -1,11 +1,16 @@
 package cli
 
 import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/platformc/platformc/internal/output"
 	"github.com/platformc/platformc/internal/pipeline"
 	"github.com/platformc/platformc/internal/render"
 )
@@ -91,23 +96,86 @@ func runBuild(cmd *cobra.Command, patterns []string, f *buildFlags) error {
 	if err != nil {
 		return err
 	}
-	c, err := compile(cmd, &f.commonFlags, pipeline.Options{Patterns: patterns})
+	opts := pipeline.Options{Patterns: patterns}
+	var (
+		plan    *output.Plan
+		n       int
+		waitErr error
+	)
+	if !f.noCache {
+		opts.Skip = func(stamp []byte) bool {
+			plan, n, waitErr = findDone(cmd, out, stamp, f.timeout)
+			return plan != nil || waitErr != nil
+		}
+	}
+	c, err := compile(cmd, &f.commonFlags, opts)
+	if err == nil {
+		err = waitErr
+	}
 	if err != nil {
 		return err
 	}
-	files, prune := c.Output()
-	plan, err := writeDir(cmd, out, render.Header, files, f.check, prune, f.timeout)
+	if !c.Skipped {
+		files, prune := c.Output()
+		n = len(c.Platform.Clusters)
+		var source []byte
+		if c.Stamp != nil && prune {
+			source = record{Stamp: c.Stamp, Clusters: n}.encode()
+		}
+		plan, err = writeDir(cmd, out, render.Header, files, f.check, prune, source, f.timeout)
+	}
 	if err != nil || f.quiet {
 		return err
 	}
 	add, update, remove := plan.Counts()
 	if f.check {
-		n := len(c.Platform.Clusters)
 		fmt.Fprintf(cmd.ErrOrStderr(), "%s is up to date: %d cluster%s, %d file%s\n", out, n, plural(n), plan.Unchanged, plural(plan.Unchanged))
 		return nil
 	}
-	n := len(c.Platform.Clusters)
-	fmt.Fprintf(cmd.ErrOrStderr(), "built %d cluster%s into %s: %d file%s written, %d unchanged, %d removed in %s (%d evaluated, %d from the cache)\n",
-		n, plural(n), out, add+update, plural(add+update), plan.Unchanged, remove, time.Since(start).Round(time.Millisecond), c.Evaluated, c.Cached)
+	how := fmt.Sprintf("%d evaluated, %d from the cache", c.Evaluated, c.Cached)
+	if c.Skipped {
+		how = "none evaluated: nothing changed since the build that wrote them"
+	}
+	fmt.Fprintf(cmd.ErrOrStderr(), "built %d cluster%s into %s: %d file%s written, %d unchanged, %d removed in %s (%s)\n",
+		n, plural(n), out, add+update, plural(add+update), plan.Unchanged, remove, time.Since(start).Round(time.Millisecond), how)
 	return nil
+}
+
+// record is what a whole build records in its output directory (see
+// output.Plan.Source): its stamp, which identifies every input it was
+// made from (pipeline.Result.Stamp), and how many clusters it built.
+type record struct {
+	Stamp    []byte `json:"stamp"`
+	Clusters int    `json:"clusters"`
+}
+
+func (r record) encode() []byte {
+	data, _ := json.Marshal(r)
+	return data
+}
+
+// findDone opens the output directory to read, as build --check does, and
+// returns the plan that leaves it as it is if the last apply there
+// recorded a build with this stamp and nothing in it changed since
+// (output.Dir.Recorded): the build has nothing to do. Otherwise it returns
+// nil, and the build goes on; if it gave up waiting for another run
+// writing the directory, or was interrupted waiting, it returns that
+// error, which stops the build as it would have after evaluating. (What
+// else keeps it from opening the directory, the build reports where it
+// writes.)
+func findDone(cmd *cobra.Command, dir string, stamp []byte, timeout time.Duration) (*output.Plan, int, error) {
+	d, closeDir, err := openDir(cmd, dir, true, timeout)
+	if err != nil {
+		if errors.Is(err, context.Canceled) || errors.As(err, new(*busyError)) {
+			return nil, 0, err
+		}
+		return nil, 0, nil
+	}
+	defer closeDir()
+	source, plan, ok := d.Recorded(render.Header)
+	var r record
+	if !ok || json.Unmarshal(source, &r) != nil || !bytes.Equal(r.Stamp, stamp) {
+		return nil, 0, nil
+	}
+	return plan, r.Clusters, nil
 }

@@ -63,7 +63,7 @@ of date, 128+signal stopped by a signal.`,
 					return &exitError{code: ExitPlatform, msg: fmt.Sprintf("secret %s would be written into %s: secrets may reach only apps' values files; nothing was written", name, page.Path)}
 				}
 			}
-			plan, err := writeDir(cmd, out, render.MarkdownHeader, pages, f.check, true, f.timeout)
+			plan, err := writeDir(cmd, out, render.MarkdownHeader, pages, f.check, true, nil, f.timeout)
 			if err != nil || f.quiet {
 				return err
 			}

@@ -19,9 +19,10 @@ import (
 // (their header): all or nothing, through output; with prune, generated
 // files no longer produced are removed. With check it changes nothing: it
 // lists what would change on stdout and, if anything would, fails with
-// exit code 3. Either way it first waits, up to timeout, for another run
+// exit code 3. source, if set, is recorded with what it writes (see
+// output.Plan.Source). Either way it first waits, up to timeout, for another run
 // writing dir, and rolls back an apply that was interrupted there.
-func writeDir(cmd *cobra.Command, dir, header string, files []render.File, check, prune bool, timeout time.Duration) (*output.Plan, error) {
+func writeDir(cmd *cobra.Command, dir, header string, files []render.File, check, prune bool, source []byte, timeout time.Duration) (*output.Plan, error) {
 	d, done, err := openDir(cmd, dir, check, timeout)
 	if err != nil {
 		return nil, err
@@ -40,6 +41,7 @@ func writeDir(cmd *cobra.Command, dir, header string, files []render.File, check
 		}
 		return plan, nil
 	}
+	plan.Source = source
 	if err := d.Apply(cmd.Context(), plan); err != nil {
 		if errors.Is(err, context.Canceled) {
 			return nil, err
@@ -67,7 +69,7 @@ func openDir(cmd *cobra.Command, dir string, readOnly bool, timeout time.Duratio
 	case err == nil:
 		return d, func() { d.Close(); cancel() }, nil
 	case errors.As(err, &busy):
-		err = &exitError{code: ExitPlatform, msg: fmt.Sprintf("%s after --timeout %s; nothing was written (raise --timeout, or set it to 0 to wait as long as it takes)", err, timeout)}
+		err = &busyError{&exitError{code: ExitPlatform, msg: fmt.Sprintf("%s after --timeout %s; nothing was written (raise --timeout, or set it to 0 to wait as long as it takes)", err, timeout)}}
 	case errors.Is(err, context.Canceled):
 	default:
 		err = &exitError{code: ExitPlatform, msg: err.Error()}
@@ -75,6 +77,13 @@ func openDir(cmd *cobra.Command, dir string, readOnly bool, timeout time.Duratio
 	cancel()
 	return nil, nil, err
 }
+
+// busyError is openDir's error when another run kept the directory past
+// --timeout.
+type busyError struct{ err *exitError }
+
+func (e *busyError) Error() string { return e.err.Error() }
+func (e *busyError) Unwrap() error { return e.err }
 
 // outDir is the directory -o names: as given, relative to the working
 // directory; not given, def at the module root, wherever in the module the

@@ -1,6 +1,7 @@
 package output
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"errors"
@@ -54,8 +55,13 @@ func (d *Dir) Apply(ctx context.Context, plan *Plan) error {
 		return fmt.Errorf("internal error: a plan is applied through the locked, writable Dir that made it")
 	}
 	if len(plan.Ops) == 0 {
-		if plan.index != nil && plan.index.changed {
-			_ = d.writeIndex(plan.index) // a cache: the next run reads what it lacks
+		// Nothing changed: the directory is what the source makes, if
+		// one is given; otherwise it records what it did.
+		if x := plan.index; x != nil && (x.changed || plan.Source != nil && !bytes.Equal(x.source, plan.Source)) {
+			if plan.Source != nil {
+				x.source = plan.Source
+			}
+			_ = d.writeIndex(x) // a cache: the next run reads what it lacks
 		}
 		return nil
 	}
@@ -155,6 +161,7 @@ func (d *Dir) Apply(ctx context.Context, plan *Plan) error {
 // write it costs only the next run's reading.
 func (d *Dir) updateIndex(plan *Plan, staged []stat, created []string, touched map[string]bool) {
 	idx := plan.index
+	idx.source = plan.Source // nil for a partial plan: the rest is what it was, not what a source made
 	written := make([]*indexEntry, len(plan.Ops))
 	_ = parallel(len(plan.Ops), func(i int) error {
 		op := plan.Ops[i]

@@ -26,9 +26,10 @@ import (
 const (
 	helperMode  = "PLATFORMC_OUTPUT_HELPER" // apply, or open (recover only)
 	helperDir   = "PLATFORMC_OUTPUT_HELPER_DIR"
-	helperFiles = "PLATFORMC_OUTPUT_HELPER_FILES" // new, a or b
-	helperKill  = "PLATFORMC_OUTPUT_HELPER_KILL"  // SIGKILL itself before this step
-	helperPause = "PLATFORMC_OUTPUT_HELPER_PAUSE" // print "paused" before it, wait for a signal or stdin's end
+	helperFiles = "PLATFORMC_OUTPUT_HELPER_FILES"  // new, a or b
+	helperKill  = "PLATFORMC_OUTPUT_HELPER_KILL"   // SIGKILL itself before this step
+	helperPause = "PLATFORMC_OUTPUT_HELPER_PAUSE"  // print "paused" before it, wait for a signal or stdin's end
+	helperSrc   = "PLATFORMC_OUTPUT_HELPER_SOURCE" // the plan's Source, if set
 )
 
 // oldTree is the directory before the apply: hand-written files, generated
@@ -67,6 +68,13 @@ func helperSet(name string) []render.File {
 			files = append(files,
 				gen(fmt.Sprintf("cluster/c%d/core/x/values.yaml", i), name+" shared path\n"),
 				gen(fmt.Sprintf("cluster/%s%d/core/x/values.yaml", name, i), name+" own path\n"))
+		}
+	case "a2": // a's paths, half of them with new content
+		for i, f := range helperSet("a")[1:] {
+			if i%2 == 0 {
+				f = gen(f.Path, "a2\n")
+			}
+			files = append(files, f)
 		}
 	}
 	return files
@@ -114,6 +122,9 @@ func helper(mode string) int {
 		plan, err := d.Plan(render.Header, helperSet(os.Getenv(helperFiles)), true)
 		if err != nil {
 			return err
+		}
+		if src := os.Getenv(helperSrc); src != "" {
+			plan.Source = []byte(src)
 		}
 		return d.Apply(ctx, plan)
 	}()
@@ -523,5 +534,87 @@ func TestInterruptedApplyIsNotCommitted(t *testing.T) {
 	}
 	if ignored := git("status", "--porcelain", "--ignored"); ignored != "!! .platformc/\n" {
 		t.Errorf("git status --ignored says %q; want only .platformc/ ignored", ignored)
+	}
+}
+
+// TestKillNeverVouchesForWhatIsNotThere kills an apply of the files of
+// build "b" (or "a2", which only updates files) over those of build "a",
+// recorded as such, before each step in turn: whatever the directory holds
+// after the next Open, Recorded names the build whose files they are, or
+// none; never "a" over b's files.
+func TestKillNeverVouchesForWhatIsNotThere(t *testing.T) {
+	settledA := func(t *testing.T) string {
+		dir := filepath.Join(t.TempDir(), "out")
+		for range 2 {
+			if err := recordedApply(t, dir, helperSet("a"), true, "a", nil); err != nil {
+				t.Fatal(err)
+			}
+			waitTick(t, dir)
+		}
+		if source, _, ok := recordedNow(t, dir); !ok || source != "a" {
+			t.Fatalf("settled: Recorded says %q, %v", source, ok)
+		}
+		return dir
+	}
+	generated := func(set string) map[string]string {
+		m := map[string]string{}
+		for _, f := range helperSet(set) {
+			m[f.Path] = string(f.Data)
+		}
+		return m
+	}
+	check := func(t *testing.T, dir, what string) {
+		t.Helper()
+		got := map[string]string{}
+		for p, data := range userTree(readTree(t, dir)) {
+			if strings.HasPrefix(data, render.Header) {
+				got[p] = data
+			}
+		}
+		if source, _, ok := recordedNow(t, dir); ok && !reflect.DeepEqual(got, generated(source)) {
+			t.Errorf("%s: Recorded says %q, but the directory holds other files", what, source)
+		}
+	}
+	sets := []string{"b", "a2"}
+	if testing.Short() {
+		sets = sets[1:] // the one only the stat of each file tells
+	}
+	for _, set := range sets {
+		var steps []string
+		if err := recordedApply(t, settledA(t), helperSet(set), true, set, func(s string) error { steps = append(steps, s); return nil }); err != nil {
+			t.Fatal(err)
+		}
+		if len(steps) < 10 {
+			t.Fatalf("only %d steps: %q", len(steps), steps)
+		}
+		if testing.Short() {
+			// Every step but the moves between the first and the last.
+			var some []string
+			for i, step := range steps {
+				if !strings.HasPrefix(step, "move-") || !strings.HasPrefix(steps[i-1], "move-") || i+1 < len(steps) && !strings.HasPrefix(steps[i+1], "move-") {
+					some = append(some, step)
+				}
+			}
+			steps = some
+		}
+		for _, step := range append(steps, "none") {
+			dir := settledA(t)
+			code, stderr := runHelper(t, "apply", dir, helperFiles+"="+set, helperSrc+"="+set, helperKill+"="+step)
+			if step != "none" && code != -1 || step == "none" && code != 0 {
+				t.Fatalf("%s: kill before %q: exit %d\n%s", set, step, code, stderr)
+			}
+			what := set + ": kill before " + step
+			recoverHere(t, dir)
+			check(t, dir, what)
+			// Once the next plan has listed what it does not trust, and
+			// the clock moved on, the index vouches for more: still the
+			// truth.
+			waitTick(t, dir)
+			if err := recordedApply(t, dir, nil, false, "", nil); err != nil {
+				t.Fatal(err)
+			}
+			waitTick(t, dir)
+			check(t, dir, what+", then a partial apply")
+		}
 	}
 }

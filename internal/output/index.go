@@ -10,6 +10,8 @@ import (
 	"path"
 	"path/filepath"
 	"strconv"
+	"strings"
+	"sync/atomic"
 	"syscall"
 
 	"github.com/platformc/platformc/internal/safefile"
@@ -28,12 +30,17 @@ import (
 // no one can set), and is read. A directory whose stat is unchanged has
 // the entries the index lists, and is not listed again.
 //
+// The index also records, after an apply that brought DIR in line with a
+// whole build, what that build was made from (its source, see
+// Plan.Source): while every entry is trusted, DIR's generated files are
+// still exactly what that build wrote (see Dir.Recorded).
+//
 // The index only saves reading: a missing, unreadable or corrupt one is
 // ignored, and a run without it reads DIR whole, as before.
 const (
 	indexName  = "index"
 	indexTmp   = ".tmp-" // and the writer's pid: index.tmp-PID
-	indexMagic = "platformc-index-v1\n"
+	indexMagic = "platformc-index-v2\n"
 )
 
 // stat is what an index entry records of lstat(2).
@@ -60,6 +67,9 @@ func (e *indexEntry) isRegular() bool { return e.mode&syscall.S_IFMT == syscall.
 type index struct {
 	// header is the header generated is about.
 	header string
+	// source is what the generated files the entries record were made
+	// from, if an apply recorded it (Plan.Source); nil otherwise.
+	source []byte
 	// time is the index file's own modification time: entries whose
 	// times are not before it are not trusted. dev is the file system it
 	// is on: the times of entries on another (mounted below DIR, with
@@ -134,48 +144,164 @@ func readIndex(meta, header string) *index {
 const maxIndexSize = 1 << 30
 
 func decodeIndex(data []byte) (*index, error) {
-	bad := errors.New("not an index")
-	rest, ok := bytes.CutPrefix(data, []byte(indexMagic))
-	if !ok || len(rest) < sha256.Size {
-		return nil, bad
+	r, x, n, err := openIndex(data)
+	if err != nil {
+		return nil, err
 	}
-	body, sum := rest[:len(rest)-sha256.Size], rest[len(rest)-sha256.Size:]
-	if want := sha256.Sum256(data[:len(data)-sha256.Size]); !bytes.Equal(sum, want[:]) {
-		return nil, bad
-	}
-	r := &reader{b: body}
-	x := &index{header: r.string()}
-	n := r.uvarint()
 	// Sized from the count, bounded by what the bytes can hold (a corrupt
 	// count must not allocate): an entry takes at least 8 bytes.
 	size := int(min(n, uint64(len(r.b)/8)))
 	x.entries, x.children = make(map[string]*indexEntry, size), make(map[string][]string, size)
 	for range n {
-		p := r.string()
-		e := &indexEntry{}
-		e.dev, e.ino = r.uvarint(), r.uvarint()
-		e.mode = uint32(r.uvarint())
-		e.size, e.mtime, e.ctime = r.varint(), r.varint(), r.varint()
-		if e.isRegular() {
-			copy(e.sum[:], r.bytes(sha256.Size))
-			e.generated = r.bytes(1)[0] == 1
-		}
-		if r.err != nil {
-			return nil, bad
+		p, e, ok := r.entry()
+		if !ok {
+			return nil, errNotIndex
 		}
 		if p != "." {
-			if CheckPath(p) != nil && !validOther(p) {
-				return nil, bad
-			}
 			dir := path.Dir(p)
 			x.children[dir] = append(x.children[dir], p)
 		}
 		x.entries[p] = e
 	}
-	if r.err != nil || len(r.b) != 0 {
-		return nil, bad
+	if len(r.b) != 0 {
+		return nil, errNotIndex
 	}
 	return x, nil
+}
+
+var errNotIndex = errors.New("not an index")
+
+// openIndex checks an index's bytes against their checksum and decodes
+// what precedes the entries: the index without them, their count, and
+// the reader positioned on the first.
+func openIndex(data []byte) (*reader, *index, uint64, error) {
+	rest, ok := bytes.CutPrefix(data, []byte(indexMagic))
+	if !ok || len(rest) < sha256.Size {
+		return nil, nil, 0, errNotIndex
+	}
+	body, sum := rest[:len(rest)-sha256.Size], rest[len(rest)-sha256.Size:]
+	if want := sha256.Sum256(data[:len(data)-sha256.Size]); !bytes.Equal(sum, want[:]) {
+		return nil, nil, 0, errNotIndex
+	}
+	r := &reader{b: body}
+	x := &index{header: r.string()}
+	if src := r.string(); src != "" {
+		x.source = []byte(src)
+	}
+	n := r.uvarint()
+	if r.err != nil {
+		return nil, nil, 0, errNotIndex
+	}
+	return r, x, n, nil
+}
+
+// entry decodes the next entry; not ok if the bytes are not one.
+func (r *reader) entry() (string, *indexEntry, bool) {
+	p := r.string()
+	e := &indexEntry{}
+	e.dev, e.ino = r.uvarint(), r.uvarint()
+	e.mode = uint32(r.uvarint())
+	e.size, e.mtime, e.ctime = r.varint(), r.varint(), r.varint()
+	if e.isRegular() {
+		copy(e.sum[:], r.bytes(sha256.Size))
+		e.generated = r.bytes(1)[0] == 1
+	}
+	if r.err != nil || p != "." && CheckPath(p) != nil && !validOther(p) {
+		return "", nil, false
+	}
+	return p, e, true
+}
+
+// recorded reads the index of dir (its bookkeeping in meta) and returns
+// the source it records, if every entry that unchanged would visit is
+// still trusted, and how many of its files are generated: what
+// Dir.Recorded asks, without the index's maps. It visits more than
+// unchanged, never less: every entry but those below platformc's
+// bookkeeping and .git directories (which unchanged reaches through the
+// directories' listings).
+func recorded(dir, meta, header string) (source []byte, generated int, ok bool) {
+	data, fi, err := safefile.Read(filepath.Join(meta, indexName), maxIndexSize)
+	if err != nil {
+		return nil, 0, false
+	}
+	own, ok := statOf(fi)
+	if !ok {
+		return nil, 0, false
+	}
+	r, x, n, err := openIndex(data)
+	if err != nil || x.header != header || x.source == nil {
+		return nil, 0, false
+	}
+	x.time, x.dev = own.mtime, own.dev
+	type check struct {
+		rel string
+		st  stat
+	}
+	list := make([]check, 0, min(n, uint64(len(r.b)/8)))
+	top := false
+	for range n {
+		p, e, ok := r.entry()
+		if !ok {
+			return nil, 0, false
+		}
+		if bookkeeping(p, e) {
+			continue
+		}
+		if !x.vouches(e, e.stat) {
+			return nil, 0, false
+		}
+		top = top || p == "." && e.isDir()
+		if e.isRegular() && e.generated {
+			generated++
+		}
+		list = append(list, check{p, e.stat})
+	}
+	if !top || len(r.b) != 0 {
+		return nil, 0, false
+	}
+	var bad atomic.Bool
+	const chunk = 512
+	_ = parallel((len(list)+chunk-1)/chunk, func(c int) error {
+		for _, v := range list[c*chunk : min(len(list), (c+1)*chunk)] {
+			if bad.Load() {
+				return nil
+			}
+			st, ok, err := lstat(filepath.Join(dir, filepath.FromSlash(v.rel)))
+			if err != nil || !ok || st != v.st {
+				bad.Store(true)
+			}
+		}
+		return nil
+	})
+	if bad.Load() {
+		return nil, 0, false
+	}
+	return x.source, generated, true
+}
+
+// bookkeeping reports whether the entry e at p is platformc's own or in
+// a .git directory, or below one: what unchanged and scan do not visit.
+func bookkeeping(p string, e *indexEntry) bool {
+	for elem, rest := range pathElems(p) {
+		if reserved(elem) || elem == ".git" && (rest || e.isDir()) {
+			return true
+		}
+	}
+	return false
+}
+
+// pathElems yields the elements of a slash-separated path, each with
+// whether more follow.
+func pathElems(p string) func(yield func(string, bool) bool) {
+	return func(yield func(string, bool) bool) {
+		for {
+			elem, rest, more := strings.Cut(p, "/")
+			if !yield(elem, more) || !more {
+				return
+			}
+			p = rest
+		}
+	}
 }
 
 // validOther reports whether p, a path below DIR that is not a clean
@@ -189,6 +315,7 @@ func validOther(p string) bool {
 func (x *index) encode() []byte {
 	b := []byte(indexMagic)
 	b = appendString(b, x.header)
+	b = appendString(b, string(x.source))
 	b = binary.AppendUvarint(b, uint64(len(x.entries)))
 	for p, e := range x.entries {
 		b = appendString(b, p)

@@ -3,6 +3,7 @@ package output
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"os"
@@ -533,8 +534,22 @@ func TestUnchangedIsScan(t *testing.T) {
 		}
 	}
 
+	changes := indexChanges(t)
+	for name, change := range changes {
+		dir := prepare(t)
+		change(dir)
+		if _, ok := unchanged(dir, readIndex(filepath.Join(dir, metaDir), render.Header)); ok {
+			t.Errorf("%s: the fast path was taken", name)
+		}
+		checkAgrees(t, dir, files, name)
+	}
+}
+
+// indexChanges are changes to a directory settled with indexFiles, each of
+// which its index must not vouch for.
+func indexChanges(t *testing.T) map[string]func(dir string) {
 	const p = "cluster/a/core/x/values.yaml"
-	changes := map[string]func(dir string){
+	return map[string]func(dir string){
 		"same size, time put back": func(dir string) {
 			full := filepath.Join(dir, p)
 			fi, _ := os.Lstat(full)
@@ -563,12 +578,155 @@ func TestUnchangedIsScan(t *testing.T) {
 			os.Chtimes(filepath.Join(dir, metaDir, indexName), at, at)
 		},
 	}
-	for name, change := range changes {
-		dir := prepare(t)
-		change(dir)
-		if _, ok := unchanged(dir, readIndex(filepath.Join(dir, metaDir), render.Header)); ok {
-			t.Errorf("%s: the fast path was taken", name)
+}
+
+// recordedApply plans files in dir and applies the plan, from source.
+func recordedApply(t *testing.T, dir string, files []render.File, prune bool, source string, fault func(string) error) error {
+	t.Helper()
+	d, err := Open(context.Background(), dir, Options{fault: fault})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	plan, err := d.Plan(render.Header, files, prune)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if source != "" {
+		plan.Source = []byte(source)
+	}
+	return d.Apply(context.Background(), plan)
+}
+
+// recordedNow is what Recorded says of dir, opened as build --check opens it.
+func recordedNow(t *testing.T, dir string) (string, int, bool) {
+	t.Helper()
+	d, err := Open(context.Background(), dir, Options{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	source, plan, ok := d.Recorded(render.Header)
+	if !ok {
+		return "", 0, false
+	}
+	if len(plan.Ops) != 0 || !plan.Empty() {
+		t.Errorf("Recorded's plan has work: %s", plan.Listing())
+	}
+	return string(source), plan.Unchanged, true
+}
+
+// TestRecorded: an apply records its source in the index; while nothing
+// in the directory changes, Recorded returns it, with the plan a build
+// from that source would make (nothing to do, as many files unchanged).
+// Every change the index must not vouch for, a partial apply that writes,
+// and an apply whose index is not written, each make it say nothing.
+func TestRecorded(t *testing.T) {
+	files := indexFiles()
+	prepare := func(t *testing.T, source string) string {
+		dir := t.TempDir()
+		writeTree(t, dir, map[string]string{"README.md": "mine\n", ".git/HEAD": "ref\n"})
+		if err := os.Symlink("README.md", filepath.Join(dir, "cluster-link")); err != nil {
+			t.Fatal(err)
 		}
-		checkAgrees(t, dir, files, name)
+		for range 2 {
+			if err := recordedApply(t, dir, files, true, source, nil); err != nil {
+				t.Fatal(err)
+			}
+			waitTick(t, dir)
+		}
+		return dir
+	}
+	dir := prepare(t, "a")
+	// What a build of the same source asks of it: the index vouches for
+	// every entry (the second apply walked what the first left untrusted).
+	writeTree(t, dir, map[string]string{".git/objects/ab": "x\n"})
+	source, unchangedFiles, ok := recordedNow(t, dir)
+	if !ok || source != "a" {
+		t.Fatalf("Recorded = %q, %v; want a", source, ok)
+	}
+	plan, err := planOnly(t, dir, render.Header, files, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !plan.Empty() || plan.Unchanged != unchangedFiles {
+		t.Errorf("Recorded: %d unchanged; a plan: %d unchanged and\n%s", unchangedFiles, plan.Unchanged, plan.Listing())
+	}
+	if _, _, ok := recordedNow(t, prepare(t, "")); ok {
+		t.Error("applies without a source: Recorded says one")
+	}
+
+	for name, change := range indexChanges(t) {
+		dir := prepare(t, "a")
+		change(dir)
+		if source, _, ok := recordedNow(t, dir); ok {
+			t.Errorf("%s: Recorded still says %q", name, source)
+		}
+	}
+
+	other := slices.Clone(files)
+	other[0] = gen(other[0].Path, "x: 3\n")
+	noIndex := func(step string) error {
+		if step == "index" {
+			return errors.New("no index")
+		}
+		return nil
+	}
+	// Each case applies in turn, a clock tick apart, what its steps say.
+	type step struct {
+		files  []render.File
+		prune  bool
+		source string
+		fault  func(string) error
+	}
+	cases := map[string]struct {
+		steps []step
+		// want is what Recorded says then, inIndex what the index holds
+		// ("": nothing).
+		want, inIndex string
+	}{
+		"a partial apply that writes": {
+			steps: []step{{files: other[:1]}},
+		},
+		"a partial apply that writes, then one that walks": {
+			steps: []step{{files: other[:1]}, {}},
+		},
+		"a partial apply that changes nothing": {
+			steps: []step{{files: files[:1]}},
+			want:  "a", inIndex: "a",
+		},
+		"a whole apply of another source, and the next": {
+			steps: []step{{files: other, prune: true, source: "b"}, {files: other, prune: true, source: "b"}},
+			want:  "b", inIndex: "b",
+		},
+		"another source of the same files": {
+			steps: []step{{files: files, prune: true, source: "b"}},
+			want:  "b", inIndex: "b",
+		},
+		"a whole apply, then a partial one that walks": {
+			steps: []step{{files: other, prune: true, source: "b"}, {}},
+		},
+		"an apply whose index is not written": {
+			steps:   []step{{files: other, prune: true, source: "b", fault: noIndex}},
+			inIndex: "a", // and its entries of what changed are not trusted
+		},
+		"an apply whose index is not written, then a partial one that walks": {
+			steps: []step{{files: other, prune: true, source: "b", fault: noIndex}, {}},
+		},
+	}
+	for name, c := range cases {
+		dir := prepare(t, "a")
+		for _, st := range c.steps {
+			if err := recordedApply(t, dir, st.files, st.prune, st.source, st.fault); err != nil {
+				t.Fatalf("%s: %v", name, err)
+			}
+			waitTick(t, dir)
+		}
+		if source, _, _ := recordedNow(t, dir); source != c.want {
+			t.Errorf("%s: Recorded says %q, want %q", name, source, c.want)
+		}
+		if x := readIndex(filepath.Join(dir, metaDir), render.Header); x == nil || string(x.source) != c.inIndex {
+			t.Errorf("%s: the index records %v, want %q", name, x, c.inIndex)
+		}
 	}
 }

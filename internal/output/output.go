@@ -63,6 +63,11 @@ type Plan struct {
 	// of the directory (.platformc.lock, .platformc-stage-*/), found by a
 	// read-only Dir; a writable one removes them when it opens.
 	Leftovers []string
+	// Source, if set before Apply, is what the files planned were made
+	// from (a build's stamp): Apply records it in the index, for
+	// Recorded. Set it only for a plan that brings every generated file
+	// in line (a whole build, with prune).
+	Source []byte
 
 	header string
 	owner  *Dir
@@ -109,6 +114,25 @@ func (d *Dir) Plan(header string, files []render.File, prune bool) (*Plan, error
 			return plan, nil
 		}
 	}
+}
+
+// Recorded returns the source the last apply recorded (Plan.Source) if
+// the directory is still exactly as that apply left it: every file and
+// directory of the index has the stat it recorded, from before the index
+// was written (see index), so that its generated files are what was made
+// from that source. plan is then the empty plan of a build made from it,
+// which needs neither its files nor a comparison. Not ok if there is no
+// index, it records no source, or anything changed: then plan as usual.
+// Only a locked Dir answers.
+func (d *Dir) Recorded(header string) (source []byte, plan *Plan, ok bool) {
+	if d.lock == nil || len(d.legacy) > 0 {
+		return nil, nil, false
+	}
+	source, generated, ok := recorded(d.path, d.meta(), header)
+	if !ok {
+		return nil, nil, false
+	}
+	return source, &Plan{Dir: d.path, Unchanged: generated, header: header, owner: d}, true
 }
 
 // makePlan compares files, which all start with header, with dir. dir need

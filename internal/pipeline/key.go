@@ -126,6 +126,23 @@ func catalogKey(bundles map[string]*model.Bundle) []byte {
 	return sum[:]
 }
 
+// stamp identifies every input of a build of the whole platform: this
+// build of platformc, every file of the module it reads (in.Shared, and
+// each cluster directory's files by its path), and the variables @tag
+// fields read (by hash, as in the cache keys). It is what the cache keys
+// are made of, so two builds with the same stamp make the same files; an
+// output directory records the stamp of the build that wrote it, for the
+// next build to find nothing to do.
+func stamp(in *load.Inputs, env load.Env, placeholders bool) []byte {
+	parts := [][]byte{[]byte("build-stamp"), toolVersion(), in.Shared[:], secretsKey(in.Tags, env, placeholders)}
+	for _, d := range in.Dirs {
+		rel, _ := filepath.Rel(in.Root, d.Dir)
+		parts = append(parts, []byte(filepath.ToSlash(rel)), d.Hash[:])
+	}
+	k := cache.NewKey(parts...)
+	return k[:]
+}
+
 // secretsKey is the part of the cache keys the environment contributes:
 // for every tag name the files may hold, a hash of the variable's value (or
 // that it is unset, and whether that was allowed: a placeholder is then

@@ -77,6 +77,12 @@ type Options struct {
 	// once per distinct input where they can be shared (eval.Shared).
 	// The result does not depend on it.
 	NoSharing bool
+	// Skip, if set, is asked, once the inputs are read and hashed and
+	// before anything is evaluated, whether a complete build needs doing:
+	// it is given the build's Stamp, and if it says no (true: skip), Run
+	// evaluates nothing and returns a Result with Skipped set. It is not
+	// asked for a partial selection.
+	Skip func(stamp []byte) bool
 }
 
 // Result is a built platform. Unless Options.KeepValues, its clusters
@@ -105,6 +111,13 @@ type Result struct {
 	// Shared counts the apps' values taken from another cluster's
 	// evaluation, as the same inputs give the same values (eval.Shared).
 	Shared int
+	// Stamp identifies, for a complete selection, every input of the
+	// build (see stamp): builds with the same stamp make the same Files.
+	// Nil for a partial one.
+	Stamp []byte
+	// Skipped says that Options.Skip said the build was not needed:
+	// nothing was evaluated, and Platform and Files are nil.
+	Skipped bool
 }
 
 // Output is what a build writes: every file when every cluster was
@@ -150,6 +163,13 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 	if opts.DefaultsOnly {
 		res.Platform, err = defaults(ctx, in, opts)
 		return res, err
+	}
+	if in.Complete && opts.Cluster == "" {
+		res.Stamp = stamp(in, opts.Env, opts.Placeholders)
+		if opts.Skip != nil && opts.Skip(res.Stamp) {
+			res.Complete, res.Skipped = true, true
+			return res, nil
+		}
 	}
 	b := &build{in: in, opts: opts, res: res}
 	err = b.run(ctx)

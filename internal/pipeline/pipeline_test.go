@@ -237,3 +237,112 @@ _finops: lib.finops
 		})
 	}
 }
+
+// TestStampCoversInputs: a build's stamp, which lets a build into a
+// directory that build wrote skip everything, changes with every input
+// the files depend on (any .cue file of the module, a file it embeds, a
+// variable a @tag reads, the clusters selected), and with nothing else
+// (a file that is not read).
+func TestStampCoversInputs(t *testing.T) {
+	mod := t.TempDir()
+	platformtest.CopyPlatform(t, filepath.Join("..", ".."), mod)
+	write := func(rel, data string) {
+		t.Helper()
+		p := filepath.Join(mod, filepath.FromSlash(rel))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(data), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	appendTo := func(rel string) func() {
+		return func() {
+			data, err := os.ReadFile(filepath.Join(mod, rel))
+			if err != nil {
+				t.Fatal(err)
+			}
+			write(rel, string(data)+"\n// edited\n")
+		}
+	}
+	env := map[string]string{}
+	stamp := func(patterns ...string) string {
+		t.Helper()
+		var got []byte
+		res, err := pipeline.Run(context.Background(), pipeline.Options{
+			Dir: mod, Patterns: patterns,
+			Env:  func(k string) (string, bool) { v, ok := env[k]; return v, ok },
+			Skip: func(s []byte) bool { got = s; return true },
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !res.Skipped || !bytes.Equal(res.Stamp, got) || len(got) == 0 {
+			t.Fatalf("Skip was not asked, or the result does not carry its stamp: %+v", res)
+		}
+		return string(got)
+	}
+	write("clusters/dev/dev-alpha/embed.cue", "@extern(embed)\n\npackage clusters\n\nclusters: \"dev-alpha\": annotations: \"corp.local/note\": _ @embed(file=note.json)\n")
+	write("clusters/dev/dev-alpha/note.json", `"first"`)
+	write("bundles/secret.cue", "package bundles\n\nbundles: \"monitoring-medium\": apps: grafana: values: grafana: adminPassword: string @tag(PASSWORD)\n")
+	env["PASSWORD"] = "a"
+
+	seen := map[string]string{stamp(): "the platform"}
+	if again := stamp(); seen[again] == "" {
+		t.Fatal("the same inputs gave another stamp")
+	}
+	if _, ok := seen[stamp("./clusters/...", "./clusters/dev/...")]; !ok {
+		t.Error("patterns that select the same clusters gave another stamp")
+	}
+	write("clusters/dev/dev-alpha/README.md", "not read\n")
+	write("clusters/dev/dev-alpha/_scratch.cue", "package clusters\n\nnot: read\n")
+	if _, ok := seen[stamp()]; !ok {
+		t.Error("a file that is not read changed the stamp")
+	}
+	changes := []struct {
+		name   string
+		change func()
+	}{
+		{"a cluster's file", appendTo("clusters/dev/dev-alpha/cluster.cue")},
+		{"a file of the directories above", appendTo("clusters/dev/env.cue")},
+		{"the wiring", appendTo("clusters/clusters.cue")},
+		{"a bundle", appendTo("bundles/storage-basic.cue")},
+		{"the defaults", appendTo("platform/platform.cue")},
+		{"the schema", appendTo("schema/cluster.cue")},
+		{"the module file", appendTo("cue.mod/module.cue")},
+		{"an embedded file", func() { write("clusters/dev/dev-alpha/note.json", `"second"`) }},
+		{"a variable's value", func() { env["PASSWORD"] = "b" }},
+		{"a variable unset", func() { delete(env, "PASSWORD") }},
+		{"a new cluster directory", func() {
+			write("clusters/dev/dev-beta/cluster.cue", "package clusters\n\n// none yet\n")
+		}},
+		{"a directory gone", func() {
+			if err := os.RemoveAll(filepath.Join(mod, "clusters/dev/dev-beta")); err != nil {
+				t.Fatal(err)
+			}
+		}},
+	}
+	for _, c := range changes {
+		c.change()
+		s := stamp()
+		prev, ok := seen[s]
+		switch {
+		case c.name == "a directory gone" && prev != "a variable unset":
+			t.Errorf("%s: not the stamp it had before the directory came", c.name)
+		case c.name != "a directory gone" && ok:
+			t.Errorf("%s: the stamp is the one of %s", c.name, prev)
+		}
+		seen[s] = c.name
+	}
+
+	// A partial selection has no stamp, and is never skipped.
+	env["PASSWORD"] = "a"
+	res, err := pipeline.Run(context.Background(), pipeline.Options{
+		Dir: mod, Patterns: []string{"./clusters/dev/..."},
+		Env:  func(k string) (string, bool) { v, ok := env[k]; return v, ok },
+		Skip: func([]byte) bool { t.Error("Skip asked for a partial selection"); return true },
+	})
+	if err != nil || res.Skipped || res.Stamp != nil || len(res.ClusterFiles) == 0 {
+		t.Errorf("partial selection: skipped %v, stamp %x, %d files, error %v", res.Skipped, res.Stamp, len(res.ClusterFiles), err)
+	}
+}
