@@ -69,7 +69,10 @@ and the pruning of stale files need every cluster.
 
 Unchanged cluster directories are served from the build cache
 ($PLATFORMC_CACHE, else platformc/ in the user cache directory; --no-cache
-to bypass, platformc clean --cache to empty it).
+to bypass, platformc clean --cache to empty it). A whole build records in
+DIR/.platformc/ a hash of every input it was made from; when the next one
+finds the same inputs and nothing in DIR changed since (not a file edited,
+added or removed), it has nothing to do and says so, evaluating nothing.
 
 ` + patternHelp + `
 
@@ -172,9 +175,11 @@ func findDone(cmd *cobra.Command, dir string, stamp []byte, timeout time.Duratio
 		return nil, 0, nil
 	}
 	defer closeDir()
-	source, plan, ok := d.Recorded(render.Header)
 	var r record
-	if !ok || json.Unmarshal(source, &r) != nil || !bytes.Equal(r.Stamp, stamp) {
+	_, plan, ok := d.Recorded(render.Header, func(source []byte) bool {
+		return json.Unmarshal(source, &r) == nil && bytes.Equal(r.Stamp, stamp)
+	})
+	if !ok {
 		return nil, 0, nil
 	}
 	return plan, r.Clusters, nil

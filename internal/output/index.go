@@ -213,13 +213,13 @@ func (r *reader) entry() (string, *indexEntry, bool) {
 }
 
 // recorded reads the index of dir (its bookkeeping in meta) and returns
-// the source it records, if every entry that unchanged would visit is
-// still trusted, and how many of its files are generated: what
+// the source it records, if match accepts it and every entry that
+// unchanged would visit is still trusted, and how many of its files are generated: what
 // Dir.Recorded asks, without the index's maps. It visits more than
 // unchanged, never less: every entry but those below platformc's
 // bookkeeping and .git directories (which unchanged reaches through the
 // directories' listings).
-func recorded(dir, meta, header string) (source []byte, generated int, ok bool) {
+func recorded(dir, meta, header string, match func([]byte) bool) (source []byte, generated int, ok bool) {
 	data, fi, err := safefile.Read(filepath.Join(meta, indexName), maxIndexSize)
 	if err != nil {
 		return nil, 0, false
@@ -229,7 +229,7 @@ func recorded(dir, meta, header string) (source []byte, generated int, ok bool) 
 		return nil, 0, false
 	}
 	r, x, n, err := openIndex(data)
-	if err != nil || x.header != header || x.source == nil {
+	if err != nil || x.header != header || x.source == nil || !match(x.source) {
 		return nil, 0, false
 	}
 	x.time, x.dev = own.mtime, own.dev

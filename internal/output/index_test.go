@@ -606,7 +606,7 @@ func recordedNow(t *testing.T, dir string) (string, int, bool) {
 		t.Fatal(err)
 	}
 	defer d.Close()
-	source, plan, ok := d.Recorded(render.Header)
+	source, plan, ok := d.Recorded(render.Header, func([]byte) bool { return true })
 	if !ok {
 		return "", 0, false
 	}
@@ -728,5 +728,35 @@ func TestRecorded(t *testing.T) {
 		if x := readIndex(filepath.Join(dir, metaDir), render.Header); x == nil || string(x.source) != c.inIndex {
 			t.Errorf("%s: the index records %v, want %q", name, x, c.inIndex)
 		}
+	}
+}
+
+// TestRecordedAsksFirst: a source that match refuses is not checked
+// further, and Recorded says nothing of it.
+func TestRecordedAsksFirst(t *testing.T) {
+	dir := t.TempDir()
+	for range 2 {
+		if err := recordedApply(t, dir, indexFiles(), true, "a", nil); err != nil {
+			t.Fatal(err)
+		}
+		waitTick(t, dir)
+	}
+	d, err := Open(context.Background(), dir, Options{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	var asked []string
+	match := func(want string) func([]byte) bool {
+		return func(s []byte) bool { asked = append(asked, string(s)); return string(s) == want }
+	}
+	if _, _, ok := d.Recorded(render.Header, match("b")); ok {
+		t.Error("a refused source: Recorded is ok")
+	}
+	if source, _, ok := d.Recorded(render.Header, match("a")); !ok || string(source) != "a" {
+		t.Errorf("Recorded = %q, %v", source, ok)
+	}
+	if !slices.Equal(asked, []string{"a", "a"}) {
+		t.Errorf("match was asked %q", asked)
 	}
 }

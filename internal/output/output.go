@@ -116,19 +116,20 @@ func (d *Dir) Plan(header string, files []render.File, prune bool) (*Plan, error
 	}
 }
 
-// Recorded returns the source the last apply recorded (Plan.Source) if
-// the directory is still exactly as that apply left it: every file and
-// directory of the index has the stat it recorded, from before the index
-// was written (see index), so that its generated files are what was made
-// from that source. plan is then the empty plan of a build made from it,
-// which needs neither its files nor a comparison. Not ok if there is no
-// index, it records no source, or anything changed: then plan as usual.
-// Only a locked Dir answers.
-func (d *Dir) Recorded(header string) (source []byte, plan *Plan, ok bool) {
+// Recorded returns the source the last apply recorded (Plan.Source), if
+// match accepts it and the directory is still exactly as that apply left
+// it: every file and directory of the index has the stat it recorded,
+// from before the index was written (see index), so that its generated
+// files are what was made from that source. plan is then the empty plan
+// of a build made from it, which needs neither its files nor a
+// comparison. Not ok if there is no index, it records no source, match
+// refuses it (then nothing is looked at), or anything changed: then plan
+// as usual. Only a locked Dir answers.
+func (d *Dir) Recorded(header string, match func(source []byte) bool) (source []byte, plan *Plan, ok bool) {
 	if d.lock == nil || len(d.legacy) > 0 {
 		return nil, nil, false
 	}
-	source, generated, ok := recorded(d.path, d.meta(), header)
+	source, generated, ok := recorded(d.path, d.meta(), header, match)
 	if !ok {
 		return nil, nil, false
 	}
