@@ -13,7 +13,6 @@ import (
 	"runtime/metrics"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 )
 
@@ -99,11 +98,7 @@ const paceHeadroom = 96 << 20
 // of the memory it may use, the machine's or its cgroup's (a CI
 // container's), whichever is less; 0 if neither can be read.
 func Default() uint64 {
-	var total uint64
-	var info syscall.Sysinfo_t
-	if syscall.Sysinfo(&info) == nil {
-		total = uint64(info.Totalram) * uint64(info.Unit)
-	}
+	total := machineMemory()
 	if data, err := os.ReadFile("/sys/fs/cgroup/memory.max"); err == nil {
 		if n, err := strconv.ParseUint(strings.TrimSpace(string(data)), 10, 64); err == nil && (total == 0 || n < total) {
 			total = n
