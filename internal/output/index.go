@@ -197,8 +197,22 @@ func openIndex(data []byte) (*reader, *index, uint64, error) {
 
 // entry decodes the next entry; not ok if the bytes are not one.
 func (r *reader) entry() (string, *indexEntry, bool) {
-	p := r.string()
 	e := &indexEntry{}
+	p, ok := r.entryInto("", e)
+	return p, e, ok
+}
+
+// entryInto decodes the next entry into e and returns its path after
+// prefix, in one string (a warm build decodes tens of thousands).
+func (r *reader) entryInto(prefix string, e *indexEntry) (string, bool) {
+	n := r.uvarint()
+	if n > uint64(len(r.b)) {
+		r.fail()
+		return "", false
+	}
+	full := prefix + string(r.bytes(int(n)))
+	p := full[len(prefix):]
+	*e = indexEntry{}
 	e.dev, e.ino = r.uvarint(), r.uvarint()
 	e.mode = uint32(r.uvarint())
 	e.size, e.mtime, e.ctime = r.varint(), r.varint(), r.varint()
@@ -207,9 +221,9 @@ func (r *reader) entry() (string, *indexEntry, bool) {
 		e.generated = r.bytes(1)[0] == 1
 	}
 	if r.err != nil || p != "." && CheckPath(p) != nil && !validOther(p) {
-		return "", nil, false
+		return "", false
 	}
-	return p, e, true
+	return full, true
 }
 
 // recorded reads the index of dir (its bookkeeping in meta) and returns
@@ -234,27 +248,30 @@ func recorded(dir, meta, header string, match func([]byte) bool) (source []byte,
 	}
 	x.time, x.dev = own.mtime, own.dev
 	type check struct {
-		rel string
-		st  stat
+		name string // dir/path
+		st   stat
 	}
 	list := make([]check, 0, min(n, uint64(len(r.b)/8)))
 	top := false
+	prefix := dir + "/"
+	var e indexEntry
 	for range n {
-		p, e, ok := r.entry()
+		name, ok := r.entryInto(prefix, &e)
 		if !ok {
 			return nil, 0, false
 		}
-		if bookkeeping(p, e) {
+		p := name[len(prefix):]
+		if bookkeeping(p, &e) {
 			continue
 		}
-		if !x.vouches(e, e.stat) {
+		if !x.vouches(&e, e.stat) {
 			return nil, 0, false
 		}
 		top = top || p == "." && e.isDir()
 		if e.isRegular() && e.generated {
 			generated++
 		}
-		list = append(list, check{p, e.stat})
+		list = append(list, check{name, e.stat})
 	}
 	if !top || len(r.b) != 0 {
 		return nil, 0, false
@@ -266,7 +283,7 @@ func recorded(dir, meta, header string, match func([]byte) bool) (source []byte,
 			if bad.Load() {
 				return nil
 			}
-			st, ok, err := lstat(filepath.Join(dir, filepath.FromSlash(v.rel)))
+			st, ok, err := lstat(filepath.FromSlash(v.name))
 			if err != nil || !ok || st != v.st {
 				bad.Store(true)
 			}
