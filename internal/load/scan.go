@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"hash"
-	"io"
 	"io/fs"
 	"maps"
 	"os"
@@ -22,6 +21,8 @@ import (
 	"cuelang.org/go/cue/inject/embed"
 	"cuelang.org/go/cue/parser"
 	"cuelang.org/go/cue/token"
+
+	"github.com/platformc/platformc/internal/safefile"
 )
 
 // Config says where to look and what to select.
@@ -399,32 +400,11 @@ func readFileIn(r *os.Root, name, p string) ([]byte, error) {
 		}
 		return nil, &fs.PathError{Op: "read", Path: p, Err: syscall.EISDIR}
 	}
-	data, err := readSized(f, fi.Size())
+	data, err := safefile.ReadAll(f, fi.Size())
 	if err != nil {
 		return nil, pathErr("read", p, err)
 	}
 	return data, nil
-}
-
-// readSized reads r to its end, in one read if it holds size bytes.
-func readSized(r io.Reader, size int64) ([]byte, error) {
-	if size < 0 || size > 1<<30 {
-		size = 0
-	}
-	data := make([]byte, 0, size+1)
-	for {
-		n, err := r.Read(data[len(data):cap(data)])
-		data = data[:len(data)+n]
-		if err == io.EOF {
-			return data, nil
-		}
-		if err != nil {
-			return nil, err
-		}
-		if len(data) == cap(data) {
-			data = append(data, 0)[:len(data)]
-		}
-	}
 }
 
 // pathErr is err, from an operation on an os.Root below the module's,

@@ -276,24 +276,28 @@ func recorded(dir, meta, header string, match func([]byte) bool) (source []byte,
 	if !top || len(r.b) != 0 {
 		return nil, 0, false
 	}
+	if !statsAll(len(list), func(i int) string { return filepath.FromSlash(list[i].name) }, func(i int, st stat) bool { return st == list[i].st }) {
+		return nil, 0, false
+	}
+	return x.source, generated, true
+}
+
+// statsAll reports whether the lstat of each of n files, named by name,
+// is one that ok accepts, stopping at the first that is not (or cannot be
+// taken): spread over the cores, as a warm build takes tens of thousands.
+func statsAll(n int, name func(i int) string, ok func(i int, st stat) bool) bool {
 	var bad atomic.Bool
 	const chunk = 512
-	_ = parallel((len(list)+chunk-1)/chunk, func(c int) error {
-		for _, v := range list[c*chunk : min(len(list), (c+1)*chunk)] {
-			if bad.Load() {
-				return nil
-			}
-			st, ok, err := lstat(filepath.FromSlash(v.name))
-			if err != nil || !ok || st != v.st {
+	_ = parallel((n+chunk-1)/chunk, func(c int) error {
+		for i := c * chunk; i < min(n, (c+1)*chunk) && !bad.Load(); i++ {
+			st, known, err := lstat(name(i))
+			if err != nil || !known || !ok(i, st) {
 				bad.Store(true)
 			}
 		}
 		return nil
 	})
-	if bad.Load() {
-		return nil, 0, false
-	}
-	return x.source, generated, true
+	return !bad.Load()
 }
 
 // bookkeeping reports whether the entry e at p is platformc's own or in

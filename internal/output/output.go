@@ -456,26 +456,8 @@ func unchanged(dir string, old *index) (map[string]file, bool) {
 			list = append(list, visit{p, e})
 		}
 	}
-	var bad atomic.Bool
-	const chunk = 512
-	_ = parallel((len(list)+chunk-1)/chunk, func(c int) error {
-		for _, v := range list[c*chunk : min(len(list), (c+1)*chunk)] {
-			if bad.Load() {
-				return nil
-			}
-			st, ok, err := lstat(filepath.Join(dir, filepath.FromSlash(v.rel)))
-			if err != nil || !ok {
-				bad.Store(true)
-				return nil
-			}
-			if !old.vouches(v.e, st) {
-				bad.Store(true)
-				return nil
-			}
-		}
-		return nil
-	})
-	if bad.Load() {
+	name := func(i int) string { return filepath.Join(dir, filepath.FromSlash(list[i].rel)) }
+	if !statsAll(len(list), name, func(i int, st stat) bool { return old.vouches(list[i].e, st) }) {
 		return nil, false
 	}
 	files := make(map[string]file, len(list))

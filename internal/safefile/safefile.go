@@ -40,7 +40,7 @@ func Read(name string, maxSize int64) ([]byte, os.FileInfo, error) {
 		}
 		r = io.LimitReader(f, maxSize+1)
 	}
-	data, err := readAll(r, fi.Size())
+	data, err := ReadAll(r, fi.Size())
 	if err != nil {
 		return nil, nil, err
 	}
@@ -50,11 +50,11 @@ func Read(name string, maxSize int64) ([]byte, os.FileInfo, error) {
 	return data, fi, nil
 }
 
-// readAll reads r to its end into a buffer sized for the size fstat
+// ReadAll reads r to its end into a buffer sized for the size fstat
 // gave, one byte more to see the end without growing it: io.ReadAll
 // starts at 512 bytes and doubles, which clears and copies a cache entry
 // or an index several times over. A file that grew is read on.
-func readAll(r io.Reader, size int64) ([]byte, error) {
+func ReadAll(r io.Reader, size int64) ([]byte, error) {
 	if size < 0 || size > 1<<30 {
 		size = 0
 	}

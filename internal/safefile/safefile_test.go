@@ -63,13 +63,13 @@ func TestReadAllAnySize(t *testing.T) {
 	want := strings.Repeat("0123456789", 1000)
 	for _, size := range []int64{-1, 0, 1, 9999, 10000, 10001, 1 << 40} {
 		for _, r := range []io.Reader{strings.NewReader(want), iotest.OneByteReader(strings.NewReader(want)), iotest.HalfReader(strings.NewReader(want))} {
-			got, err := readAll(r, size)
+			got, err := ReadAll(r, size)
 			if err != nil || string(got) != want {
-				t.Errorf("readAll(size %d) = %d bytes, %v; want %d bytes", size, len(got), err, len(want))
+				t.Errorf("ReadAll(size %d) = %d bytes, %v; want %d bytes", size, len(got), err, len(want))
 			}
 		}
 	}
-	if _, err := readAll(iotest.ErrReader(errors.New("boom")), 10); err == nil {
+	if _, err := ReadAll(iotest.ErrReader(errors.New("boom")), 10); err == nil {
 		t.Error("a read error was lost")
 	}
 }
