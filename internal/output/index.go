@@ -228,11 +228,11 @@ func (r *reader) entryInto(prefix string, e *indexEntry) (string, bool) {
 
 // recorded reads the index of dir (its bookkeeping in meta) and returns
 // the source it records, if match accepts it and every entry that
-// unchanged would visit is still trusted, and how many of its files are generated: what
-// Dir.Recorded asks, without the index's maps. It visits more than
-// unchanged, never less: every entry but those below platformc's
-// bookkeeping and .git directories (which unchanged reaches through the
-// directories' listings).
+// unchanged would visit is still trusted, and how many of its files are
+// generated: what Dir.Recorded asks, without the index's maps. It visits
+// more than unchanged, never less: every entry but those below
+// platformc's bookkeeping and .git directories (which unchanged reaches
+// through the directories' listings).
 func recorded(dir, meta, header string, match func([]byte) bool) (source []byte, generated int, ok bool) {
 	data, fi, err := safefile.Read(filepath.Join(meta, indexName), maxIndexSize)
 	if err != nil {

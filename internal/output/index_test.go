@@ -580,7 +580,8 @@ func indexChanges(t *testing.T) map[string]func(dir string) {
 	}
 }
 
-// recordedApply plans files in dir and applies the plan, from source.
+// recordedApply plans files in dir and applies the plan, from source if
+// it is set, with fault called before each step.
 func recordedApply(t *testing.T, dir string, files []render.File, prune bool, source string, fault func(string) error) error {
 	t.Helper()
 	d, err := Open(context.Background(), dir, Options{fault: fault})

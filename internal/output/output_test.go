@@ -227,16 +227,7 @@ func TestApplyAllOrNothing(t *testing.T) {
 		return dir
 	}
 	apply := func(t *testing.T, dir string, fault func(string) error) error {
-		d, err := Open(context.Background(), dir, Options{fault: fault})
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer d.Close()
-		plan, err := d.Plan(render.Header, files, true)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return d.Apply(context.Background(), plan)
+		return recordedApply(t, dir, files, true, "", fault)
 	}
 	var steps []string
 	if err := apply(t, setup(t), func(s string) error { steps = append(steps, s); return nil }); err != nil {
